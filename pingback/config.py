@@ -1,0 +1,78 @@
+"""Configuration, read from the environment once at the edge and passed in everywhere else.
+
+Every setting has a default that works with `make kafka` on this machine; the README's table lists them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DAY_S = 86_400
+
+
+class ConfigError(ValueError):
+    """A setting is present but unusable; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    bootstrap_servers: str = "127.0.0.1:9092"
+    app_id: str = "pingback-metrics"
+    conversation_topic: str = "conversation-events"
+    agent_topic: str = "agent-events"
+    dead_letter_topic: str = "pingback-dead-letters"
+    keys_topic: str = "pingback-api-keys"
+    partitions: int = 8
+    # -1 keeps the event topics forever: they are the source of truth that rebuild replays.
+    event_retention_ms: int = -1
+    store: str = "rocksdb://"
+    data_dir: Path = field(default_factory=lambda: Path("var/worker"))
+    web_host: str = "127.0.0.1"
+    web_port: int = 8080
+    max_ahead_s: int = 300
+    retention_days: int = 90
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str] | None = None) -> "Settings":
+        env = os.environ if environ is None else environ
+        defaults = cls()
+
+        def text(name: str, default: str) -> str:
+            return env.get(name, default) or default
+
+        def number(name: str, default: int, minimum: int) -> int:
+            raw = env.get(name)
+            if raw in (None, ""):
+                return default
+            try:
+                value = int(raw)
+            except ValueError:
+                raise ConfigError(f"{name} must be an integer, got {raw!r}") from None
+            if value < minimum:
+                raise ConfigError(f"{name} must be at least {minimum}, got {value}")
+            return value
+
+        return cls(
+            bootstrap_servers=text("KAFKA_BOOTSTRAP_SERVERS", defaults.bootstrap_servers),
+            app_id=text("PINGBACK_APP_ID", defaults.app_id),
+            conversation_topic=text("PINGBACK_CONVERSATION_TOPIC", defaults.conversation_topic),
+            agent_topic=text("PINGBACK_AGENT_TOPIC", defaults.agent_topic),
+            dead_letter_topic=text("PINGBACK_DEAD_LETTER_TOPIC", defaults.dead_letter_topic),
+            keys_topic=text("PINGBACK_KEYS_TOPIC", defaults.keys_topic),
+            partitions=number("PINGBACK_PARTITIONS", defaults.partitions, 1),
+            event_retention_ms=number("PINGBACK_EVENT_RETENTION_MS", defaults.event_retention_ms, -1),
+            store=text("PINGBACK_STORE", defaults.store),
+            data_dir=Path(text("PINGBACK_DATA_DIR", str(defaults.data_dir))),
+            web_host=text("PINGBACK_WEB_HOST", defaults.web_host),
+            web_port=number("PINGBACK_WEB_PORT", defaults.web_port, 0),
+            max_ahead_s=number("PINGBACK_MAX_AHEAD_SECONDS", defaults.max_ahead_s, 0),
+            # SPEC §2: state may be forgotten after the retention period, never less than 31 days.
+            retention_days=number("PINGBACK_RETENTION_DAYS", defaults.retention_days, 31),
+        )
+
+    @property
+    def bootstrap_list(self) -> list[str]:
+        return [server.strip() for server in self.bootstrap_servers.split(",") if server.strip()]
