@@ -1,0 +1,75 @@
+"""`create_app`: the HTTP API as a plain Starlette app, wired only to the interfaces passed in."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+from prometheus_client import CollectorRegistry
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from api import probes
+from api.auth import BearerAuth
+from api.errors import EXCEPTION_HANDLERS
+from api.forwarding import Forwarder
+from api.metrics import RequestLatencyMiddleware, request_latency_histogram
+from api.openapi import openapi_document
+from api.overview import OverviewEndpoint
+from api.ports import KeyLookup, OverviewSource, Readiness
+from api.responses import ORJSONResponse
+
+OVERVIEW_PATH = "/api/v1/analytics/overview"
+# A worker answers from memory; one that takes longer than this is as good as unreachable.
+FORWARD_TIMEOUT_S = 5.0
+
+
+def create_app(
+    *,
+    overviews: OverviewSource,
+    keys: KeyLookup,
+    readiness: Readiness,
+    registry: CollectorRegistry,
+    forwarding: httpx.AsyncClient | None = None,
+) -> Starlette:
+    """The API app.
+
+    `registry` receives the request-latency histogram and is what /metrics shows, so the host can
+    register its own collectors on the same one; build one app per registry, as a second
+    histogram of the same name would be refused. `forwarding` carries requests for accounts
+    another worker owns (see `api.forwarding`); without one, the app makes its own and closes
+    it at shutdown.
+    """
+    client = forwarding or httpx.AsyncClient(timeout=FORWARD_TIMEOUT_S)
+    document = openapi_document()
+
+    async def openapi_json(request: Request) -> Response:
+        return ORJSONResponse(document)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        if forwarding is None:  # a client passed in belongs to the caller
+            await client.aclose()
+
+    overview = OverviewEndpoint(overviews, Forwarder(client))
+    routes = [
+        Route(OVERVIEW_PATH, BearerAuth(overview, keys), methods=["GET"]),
+        Route("/healthz", probes.healthz, methods=["GET"]),
+        Route("/readyz", probes.readyz(readiness), methods=["GET"]),
+        Route("/metrics", probes.metrics(registry), methods=["GET"]),
+        Route("/openapi.json", openapi_json, methods=["GET"]),
+    ]
+    app = Starlette(
+        routes=routes,
+        middleware=[Middleware(RequestLatencyMiddleware, histogram=request_latency_histogram(registry))],
+        exception_handlers=EXCEPTION_HANDLERS,
+        lifespan=lifespan,
+    )
+    # An API has exact paths: `/healthz/` is a 404, not a redirect a client must follow.
+    app.router.redirect_slashes = False
+    return app

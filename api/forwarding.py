@@ -1,0 +1,40 @@
+"""Answering for an account whose state lives on another worker, by replaying the request there.
+
+The source raises `OwnedElsewhere(url)`; the request is sent once to that worker's API with the
+caller's own `Authorization`, so the owner authenticates it exactly as it would a direct call,
+and its answer is relayed unchanged. The HTTP client is passed in (tests use an
+`httpx.ASGITransport` onto a second app).
+"""
+
+from __future__ import annotations
+
+import httpx
+from starlette.requests import Request
+from starlette.responses import Response
+
+from api.responses import not_ready_response
+
+# Marks a request that has already been forwarded once, so two workers that each think the other
+# owns the account (mid-rebalance) answer 503 instead of bouncing the request between them.
+FORWARDED_HEADER = "x-pingback-forwarded"
+# Ownership settles within a rebalance, which takes seconds.
+RETRY_AFTER_S = 2
+_RELAYED_HEADERS = ("content-type", "cache-control", "retry-after", "www-authenticate")
+
+
+class Forwarder:
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self._client = client
+
+    async def forward(self, request: Request, owner_url: str) -> Response:
+        if FORWARDED_HEADER in request.headers:
+            return not_ready_response(RETRY_AFTER_S, "the account's partition is moving between workers")
+        url = owner_url.rstrip("/") + request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        headers = {"authorization": request.headers.get("authorization", ""), FORWARDED_HEADER: "1"}
+        try:
+            answer = await self._client.request(request.method, url, headers=headers)
+        except httpx.HTTPError:
+            # Most likely the owner is restarting or the assignment is stale: both pass quickly.
+            return not_ready_response(RETRY_AFTER_S, "the worker that holds the account's state is unreachable")
+        relayed = {name: answer.headers[name] for name in _RELAYED_HEADERS if name in answer.headers}
+        return Response(answer.content, status_code=answer.status_code, headers=relayed)

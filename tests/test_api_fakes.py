@@ -1,0 +1,99 @@
+"""In-memory stand-ins for the API's ports, and a client that talks to the app in-process.
+
+Not a test module itself (it holds no tests): the other `test_api*` files import it.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+from prometheus_client import CollectorRegistry
+from starlette.applications import Starlette
+
+from api import ApiKey, KeyLookup, NotReady, Overview, OverviewSource, Readiness, create_app
+from api.keys import issue_key, parse_token, revoke
+
+CREATED = datetime(2024, 5, 1, tzinfo=UTC)
+
+SAMPLE_OVERVIEW: Overview = {
+    "total_conversations": 1284,
+    "avg_first_response": 47,
+    "resolution_rate": 91.3,
+    "active_agents": 3,
+    "channel_mix": {"whatsapp": 45.5, "widget": 30.0, "telegram": 16.2, "instagram": 8.3},
+    "top_agents": [{"name": "Sarah Chen", "resolved": 312, "agent_id": "agt_1"}],
+    "quick_pulse_open": 14,
+    "median_handle_time": 384,
+    "avg_handle_time": 912,
+    "customer_happiness": None,
+}
+
+
+class FakeOverviews:
+    """Fixed overviews per account; accounts listed in `not_ready` raise NotReady instead."""
+
+    def __init__(self, overviews: dict[str, Overview], not_ready: dict[str, NotReady] | None = None) -> None:
+        self.overviews = overviews
+        self.not_ready = not_ready or {}
+        self.asked: list[str] = []
+
+    async def overview(self, account_id: str) -> Overview:
+        self.asked.append(account_id)
+        if account_id in self.not_ready:
+            raise self.not_ready[account_id]
+        return self.overviews[account_id]
+
+
+class FakeKeys:
+    """A dict of key records, as the streams layer's table of the key topic would be."""
+
+    def __init__(self) -> None:
+        self.records: dict[str, ApiKey] = {}
+
+    def get(self, key_id: str) -> ApiKey | None:
+        return self.records.get(key_id)
+
+    def issue(self, account_id: str) -> str:
+        key, token = issue_key(account_id, CREATED)
+        self.records[key.key_id] = key
+        return token
+
+    def revoke(self, token: str) -> None:
+        key_id = parse_token(token)
+        assert key_id is not None
+        self.records[key_id] = revoke(self.records[key_id], CREATED)
+
+
+class FakeReadiness:
+    def __init__(self, ready: bool = True, reason: str = "all partitions assigned and caught up") -> None:
+        self.ready = ready
+        self.reason = reason
+
+    def is_ready(self) -> tuple[bool, str]:
+        return self.ready, self.reason
+
+
+def make_app(
+    overviews: OverviewSource | None = None,
+    keys: KeyLookup | None = None,
+    readiness: Readiness | None = None,
+    registry: CollectorRegistry | None = None,
+) -> Starlette:
+    return create_app(
+        overviews=overviews or FakeOverviews({}),
+        keys=keys or FakeKeys(),
+        readiness=readiness or FakeReadiness(),
+        registry=registry or CollectorRegistry(),
+    )
+
+
+def client(app: Starlette) -> httpx.AsyncClient:
+    # raise_app_exceptions=False: a 500 is then seen as the client would see it, not as a raise.
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    return httpx.AsyncClient(transport=transport, base_url="http://testserver")
+
+
+def bearer(token: str) -> dict[str, Any]:
+    return {"Authorization": f"Bearer {token}"}
