@@ -4,22 +4,48 @@ msgspec validates while it decodes (in C), so a record is parsed and checked in 
 rules msgspec cannot express declaratively live in ``__post_init__`` and raise ``ValueError``,
 which msgspec turns into a ``ValidationError`` like any other rule.
 Unknown extra fields are ignored, as SPEC §1 asks.
+
+Each constrained type carries a ``description``: ``events.decode`` quotes it when a value breaks
+the rule, so the words a dead letter shows sit right next to the rule they describe.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal, Optional, Union
+from typing import Annotated, Literal, Optional, Union, get_args
 
 import msgspec
 
-Id128 = Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
-AccountId = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")]
-Channel = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")]
-AgentName = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
-Rating = Annotated[int, msgspec.Meta(ge=1, le=5)]
-# tz=True rejects a timestamp without an offset; msgspec keeps microseconds.
-Timestamp = Annotated[datetime, msgspec.Meta(tz=True)]
+Id128 = Annotated[
+    str, msgspec.Meta(min_length=1, max_length=128, description="a string of 1 to 128 characters")
+]
+# Patterns end in \Z, not $: msgspec applies them with re.search, where $ also matches
+# before a trailing newline and would let "acme\n" through.
+AccountId = Annotated[
+    str,
+    msgspec.Meta(
+        min_length=1,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9_.-]+\Z",
+        description="1 to 64 characters from A-Z, a-z, 0-9, '_', '.', '-'",
+    ),
+]
+Channel = Annotated[
+    str,
+    msgspec.Meta(
+        pattern=r"^[a-z0-9][a-z0-9_-]{0,31}\Z",
+        description="a channel name: 1 to 32 of a-z, 0-9, '_', '-', starting with a letter or digit",
+    ),
+]
+AgentName = Annotated[
+    str, msgspec.Meta(min_length=1, max_length=200, description="a string of 1 to 200 characters")
+]
+Rating = Annotated[int, msgspec.Meta(ge=1, le=5, description="an integer from 1 to 5")]
+# tz=True rejects a timestamp without an offset; msgspec keeps microseconds (and rounds finer digits).
+Timestamp = Annotated[
+    datetime,
+    msgspec.Meta(tz=True, description="an RFC 3339 timestamp with an offset (Z or ±hh:mm)"),
+]
 
 SenderType = Literal["contact", "agent", "bot"]
 ConversationStatus = Literal["open", "pending", "snoozed", "resolved"]
@@ -45,8 +71,9 @@ class MessageCreated(BaseEvent, tag="conversation.message_created"):
     agent_id: Optional[Id128] = None
 
     def __post_init__(self) -> None:
+        # msgspec reports this message verbatim, so it is already worded as a dead-letter reason.
         if self.sender_type == "agent" and self.agent_id is None:
-            raise ValueError("`agent_id` is required when `sender_type` is 'agent' - at `$.agent_id`")
+            raise ValueError("`agent_id`: required when `sender_type` is 'agent'")
 
 
 class ConversationStatusChanged(BaseEvent, tag="conversation.status_changed"):
@@ -68,3 +95,8 @@ class AgentStatusChanged(BaseEvent, tag="agent.status_changed"):
 
 ConversationEvent = Union[ConversationCreated, MessageCreated, ConversationStatusChanged, ConversationRated]
 Event = Union[ConversationEvent, AgentStatusChanged]
+
+# The `type` value of each event class, e.g. "conversation.rated" -> ConversationRated.
+EVENT_TYPES: dict[str, type[BaseEvent]] = {
+    cls.__struct_config__.tag: cls for cls in get_args(Event)  # type: ignore[misc]
+}
