@@ -1,0 +1,96 @@
+"""What one conversation, or one agent, contributes to an account's figures (SPEC §2 → §3).
+
+A contribution is a pure function of the facts, so a view can retract the old contribution and
+add the new one whenever the facts change, and a rebuild from the facts gives the same view.
+Window items carry their own event time (`ts_us`): the window decides where they count.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from analytics.facts import AgentFacts, ConversationFacts
+
+
+class Created(NamedTuple):
+    """Counts towards total_conversations, resolution_rate and channel_mix at created_at."""
+
+    ts_us: int
+    channel: str
+    resolved_now: bool
+
+
+class FirstReply(NamedTuple):
+    """Counts towards avg_first_response at first_reply_at."""
+
+    ts_us: int
+    duration_us: int
+
+
+class Resolution(NamedTuple):
+    """Counts towards the handle times and top_agents at resolved_at, while the status is resolved."""
+
+    ts_us: int
+    handle_us: int
+    resolver: str | None
+
+
+class Rating(NamedTuple):
+    """Counts towards customer_happiness at the time of the current rating."""
+
+    ts_us: int
+    good: bool
+
+
+WindowItem = Created | FirstReply | Resolution | Rating
+
+
+class Contribution(NamedTuple):
+    created: Created
+    first_reply: FirstReply | None
+    resolution: Resolution | None
+    rating: Rating | None
+    is_open: bool  # a now-figure (quick_pulse_open), not windowed
+
+    def window_items(self) -> list[WindowItem]:
+        candidates = (self.created, self.first_reply, self.resolution, self.rating)
+        return [item for item in candidates if item is not None]
+
+
+class AgentContribution(NamedTuple):
+    agent_id: str
+    is_active: bool  # a now-figure (active_agents)
+    name: str  # display name for top_agents
+
+
+def contribution(facts: ConversationFacts) -> Contribution | None:
+    """The conversation's contribution, or None while it does not exist (no created event yet)."""
+    if facts.created is None:
+        return None
+    created_us, _, channel = facts.created
+    first_reply = None
+    if facts.first_reply_us is not None:
+        first_reply = FirstReply(facts.first_reply_us, max(0, facts.first_reply_us - created_us))
+    resolution = None
+    if facts.status is not None and facts.status[2] == "resolved":
+        resolved_us, _, _, resolver = facts.status
+        resolution = Resolution(resolved_us, max(0, resolved_us - created_us), resolver)
+    rating = None
+    if facts.rating is not None:
+        rated_us, _, stars = facts.rating
+        rating = Rating(rated_us, stars >= 4)
+    return Contribution(
+        created=Created(created_us, channel, resolution is not None),
+        first_reply=first_reply,
+        resolution=resolution,
+        rating=rating,
+        is_open=facts.status_now == "open",
+    )
+
+
+def agent_contribution(facts: AgentFacts) -> AgentContribution:
+    return AgentContribution(
+        agent_id=facts.agent_id,
+        is_active=facts.status[2] in ("live", "away"),
+        name=facts.agent_id if facts.name is None else facts.name[2],
+    )

@@ -1,0 +1,131 @@
+"""What the events of one conversation, or of one agent, have established (SPEC §2).
+
+Each field is a join-semilattice — a min, a max, or a "latest by (occurred_at, event_id)" — so
+folding an event in is commutative, associative and idempotent: the facts are a function of the
+*set* of events, whatever their order or repetition, by construction rather than by bookkeeping.
+"Latest" ranks the whole content after (ts, event_id), so even a producer reusing an event_id for
+different content (SPEC §1: which copy counts is then unspecified) cannot make the fold order-dependent.
+
+Facts are stored as raw bytes in Faust tables, so they are compact msgpack arrays.
+"""
+
+from __future__ import annotations
+
+import msgspec
+
+from analytics.time import DAY_US
+from events.schema import (
+    AgentStatusChanged,
+    ConversationCreated,
+    ConversationEvent,
+    ConversationRated,
+    ConversationStatusChanged,
+    MessageCreated,
+)
+
+DEFAULT_RETENTION_US = 90 * DAY_US
+MIN_RETENTION_US = 31 * DAY_US  # SPEC §2: never less, so nothing inside the 30-day window is forgotten
+
+# (ts_us, event_id, channel)
+CreatedFact = tuple[int, str, str]
+# (ts_us, event_id, status, agent_id)
+StatusFact = tuple[int, str, str, str | None]
+# (ts_us, event_id, rating)
+RatingFact = tuple[int, str, int]
+# (ts_us, event_id, agent status)
+AgentStatusFact = tuple[int, str, str]
+# (ts_us, event_id, name)
+AgentNameFact = tuple[int, str, str]
+
+
+class ConversationFacts(msgspec.Struct, frozen=True, array_like=True):
+    last_event_us: int  # newest event of any kind: what retention measures from
+    created: CreatedFact | None = None  # earliest created event
+    first_reply_us: int | None = None  # earliest agent message
+    status: StatusFact | None = None  # latest status change; None means "open"
+    rating: RatingFact | None = None  # latest rating
+
+    @property
+    def status_now(self) -> str:
+        return "open" if self.status is None else self.status[2]
+
+
+class AgentFacts(msgspec.Struct, frozen=True, array_like=True):
+    agent_id: str
+    status: AgentStatusFact  # latest status change
+    name: AgentNameFact | None = None  # latest status change that carried a name
+
+
+def _status_rank(status: StatusFact) -> tuple[int, str, str, str]:
+    # A missing agent_id ranks below every real one (ids are never empty).
+    return status[0], status[1], status[2], status[3] or ""
+
+
+def fold_conversation(facts: ConversationFacts | None, event: ConversationEvent, ts_us: int) -> ConversationFacts:
+    """`facts` with `event` (which occurred at `ts_us`) folded in; `facts` itself when nothing changed."""
+    base = facts if facts is not None else ConversationFacts(last_event_us=ts_us)
+    changes: dict[str, object] = {}
+    if ts_us > base.last_event_us:
+        changes["last_event_us"] = ts_us
+    if isinstance(event, ConversationCreated):
+        created = (ts_us, event.event_id, event.channel)
+        if base.created is None or created < base.created:
+            changes["created"] = created
+    elif isinstance(event, MessageCreated):
+        # Contact and bot messages are not replies (SPEC §2).
+        if event.sender_type == "agent" and (base.first_reply_us is None or ts_us < base.first_reply_us):
+            changes["first_reply_us"] = ts_us
+    elif isinstance(event, ConversationStatusChanged):
+        status = (ts_us, event.event_id, event.status, event.agent_id)
+        if base.status is None or _status_rank(status) > _status_rank(base.status):
+            changes["status"] = status
+    elif isinstance(event, ConversationRated):
+        rating = (ts_us, event.event_id, event.rating)
+        if base.rating is None or rating > base.rating:
+            changes["rating"] = rating
+    return msgspec.structs.replace(base, **changes) if changes else base
+
+
+def fold_agent(facts: AgentFacts | None, event: AgentStatusChanged, ts_us: int) -> AgentFacts:
+    """`facts` with `event` (which occurred at `ts_us`) folded in; `facts` itself when nothing changed."""
+    status = (ts_us, event.event_id, event.status)
+    name = None if event.name is None else (ts_us, event.event_id, event.name)
+    if facts is None:
+        return AgentFacts(agent_id=event.agent_id, status=status, name=name)
+    changes: dict[str, object] = {}
+    if status > facts.status:
+        changes["status"] = status
+    if name is not None and (facts.name is None or name > facts.name):
+        changes["name"] = name
+    return msgspec.structs.replace(facts, **changes) if changes else facts
+
+
+def check_retention_us(retention_us: int) -> int:
+    """`retention_us` if SPEC §2 allows it (at least 31 days); ValueError otherwise."""
+    if retention_us < MIN_RETENTION_US:
+        raise ValueError(f"retention must be at least 31 days, got {retention_us / DAY_US:g} days")
+    return retention_us
+
+
+def is_forgettable(facts: ConversationFacts, now_us: int, retention_us: int = DEFAULT_RETENTION_US) -> bool:
+    """Whether SPEC §2 lets the conversation be forgotten: resolved or never created, and quiet for the retention."""
+    check_retention_us(retention_us)
+    settled = facts.created is None or facts.status_now == "resolved"
+    return settled and now_us - facts.last_event_us >= retention_us
+
+
+_encoder = msgspec.msgpack.Encoder()
+_conversation_decoder = msgspec.msgpack.Decoder(ConversationFacts)
+_agent_decoder = msgspec.msgpack.Decoder(AgentFacts)
+
+
+def encode_facts(facts: ConversationFacts | AgentFacts) -> bytes:
+    return _encoder.encode(facts)
+
+
+def decode_conversation_facts(data: bytes) -> ConversationFacts:
+    return _conversation_decoder.decode(data)
+
+
+def decode_agent_facts(data: bytes) -> AgentFacts:
+    return _agent_decoder.decode(data)

@@ -1,0 +1,39 @@
+"""Exact rounding of ratios, as SPEC §3 asks: compute with integers, round once, halves away from zero."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+
+def round_ratio(numerator: int, denominator: int) -> int:
+    """numerator / denominator (denominator > 0) to the nearest integer, halves away from zero."""
+    quotient, remainder = divmod(abs(numerator), denominator)
+    if 2 * remainder >= denominator:
+        quotient += 1
+    return quotient if numerator >= 0 else -quotient
+
+
+def percent_tenths(part: int, whole: int) -> float:
+    """100 * part / whole with one decimal (81.25 → 81.3); 0.0 when whole is 0."""
+    # The float is only the wire form: tenths / 10 is the closest double to the decimal.
+    return round_ratio(1000 * part, whole) / 10 if whole else 0.0
+
+
+def apportion_tenths(counts: Mapping[str, int]) -> dict[str, float]:
+    """Percent shares with one decimal summing to exactly 100.0, by largest remainder.
+
+    Remainders are compared exactly (as integers over the same total); equal remainders go to the
+    key that sorts first. Ordered by share, largest first, then by key; `{}` when all are zero.
+    """
+    total = sum(counts.values())
+    if not total:
+        return {}
+    tenths: dict[str, int] = {}
+    remainders: list[tuple[int, str]] = []
+    for key, count in counts.items():
+        tenths[key], remainder = divmod(1000 * count, total)
+        remainders.append((-remainder, key))
+    # The floors fall short of 1000 by fewer tenths than there are keys.
+    for _, key in sorted(remainders)[: 1000 - sum(tenths.values())]:
+        tenths[key] += 1
+    return {key: tenths[key] / 10 for key in sorted(tenths, key=lambda key: (-tenths[key], key))}

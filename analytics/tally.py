@@ -1,0 +1,95 @@
+"""Sums of window items: one per time bucket, one for a pending instant, one for the whole window.
+
+Every field is a group (counts and sums under + and -), so a tally can take an item back out
+(`add(item, -1)`) and a bucket's tally can be subtracted from the window's when it expires.
+Handle durations are kept as a multiset rather than a sum so the window can give a true median.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from sortedcontainers import SortedList
+
+from analytics.contribution import Created, FirstReply, Resolution, WindowItem
+
+# The plain integer sums, which merge field by field.
+_SUMS = (
+    "created",
+    "created_resolved",
+    "first_replies",
+    "first_reply_sum_us",
+    "resolutions",
+    "handle_sum_us",
+    "ratings",
+    "good_ratings",
+)
+
+
+def _bump(counter: Counter[str], key: str, by: int) -> None:
+    counter[key] += by
+    # Zero entries are removed so an emptied tally compares equal to a fresh one and the
+    # channel mix lists only channels that occur.
+    if not counter[key]:
+        del counter[key]
+
+
+@dataclass
+class Tally:
+    created: int = 0  # conversations created
+    created_resolved: int = 0  # ... of which resolved now
+    channels: Counter[str] = field(default_factory=Counter)  # ... by channel
+    first_replies: int = 0
+    first_reply_sum_us: int = 0
+    resolutions: int = 0
+    handle_sum_us: int = 0
+    handle_us: SortedList = field(default_factory=SortedList)  # each resolution's handle time
+    resolvers: Counter[str] = field(default_factory=Counter)  # resolutions by agent_id
+    ratings: int = 0
+    good_ratings: int = 0
+
+    def is_empty(self) -> bool:
+        # Every other field is a breakdown of one of these four.
+        return not (self.created or self.first_replies or self.resolutions or self.ratings)
+
+    def add(self, item: WindowItem, sign: int) -> None:
+        """Count `item` in (sign=1) or back out (sign=-1)."""
+        if isinstance(item, Created):
+            self.created += sign
+            self.created_resolved += sign * item.resolved_now
+            _bump(self.channels, item.channel, sign)
+        elif isinstance(item, FirstReply):
+            self.first_replies += sign
+            self.first_reply_sum_us += sign * item.duration_us
+        elif isinstance(item, Resolution):
+            self.resolutions += sign
+            self.handle_sum_us += sign * item.handle_us
+            self._add_handles([item.handle_us], sign)
+            if item.resolver is not None:  # a resolution without a resolver counts for nobody
+                _bump(self.resolvers, item.resolver, sign)
+        else:  # Rating
+            self.ratings += sign
+            self.good_ratings += sign * item.good
+
+    def merge(self, other: Tally, sign: int) -> None:
+        """Add (sign=1) or subtract (sign=-1) everything `other` counts."""
+        for name in _SUMS:
+            setattr(self, name, getattr(self, name) + sign * getattr(other, name))
+        for channel, count in other.channels.items():
+            _bump(self.channels, channel, sign * count)
+        for agent_id, count in other.resolvers.items():
+            _bump(self.resolvers, agent_id, sign * count)
+        self._add_handles(other.handle_us, sign)
+
+    def _add_handles(self, durations_us: list[int] | SortedList, sign: int) -> None:
+        if sign > 0:
+            self.handle_us.update(durations_us)
+        else:
+            for duration_us in durations_us:
+                self.handle_us.remove(duration_us)
+
+    def median_handle_us(self) -> int | None:
+        """The ⌈n/2⌉-th smallest handle time (SPEC §3's true median), None if there is none."""
+        count = len(self.handle_us)
+        return self.handle_us[(count + 1) // 2 - 1] if count else None

@@ -1,0 +1,206 @@
+"""Each account's sliding 30-day view, derived from its facts (SPEC §3).
+
+Window items sit in event-time buckets of BUCKET_US, and the view keeps running totals of the
+buckets inside the window, so a query costs O(buckets expired since the last one) + O(agents) —
+never a scan over conversations.
+
+Edges. An item counts iff T - 30d < ts ≤ T.
+* Upper edge, exact: the view has a watermark (the latest "now" it has seen; it never goes back).
+  Items after it wait in `pending`, keyed by their exact instant, and join the window the moment
+  the watermark reaches them. An event a few minutes ahead of the clock therefore changes the
+  now-figures at once but the window figures only when its time comes.
+* Lower edge, per bucket: the first bucket in the window is the one holding its earliest instant
+  (T - 30d + 1 µs); whole buckets drop out, so items up to one bucket older than T - 30d may still
+  count (SPEC §3 allows it).
+An item is retracted from wherever its addition went: the same ts against the same watermark
+decides, and pending items are promoted exactly when the watermark crosses them. Items below the
+window are ignored on add and on retract alike, which is consistent because the window only moves
+forward.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from sortedcontainers import SortedDict
+
+from analytics.contribution import Contribution, WindowItem, agent_contribution, contribution
+from analytics.facts import AgentFacts, ConversationFacts
+from analytics.overview import render_overview
+from analytics.tally import Tally
+from analytics.time import BUCKET_US, WINDOW_US
+
+# Versions come from one process-wide sequence, so a view built afresh (after a rebalance) never
+# reuses a version an earlier view of the same account already handed out.
+_next_version = itertools.count(1).__next__
+
+# A watermark before any instant an event can carry (datetime.min is about -6.2e16 µs).
+_BEFORE_ALL_US = -(2**63)
+
+
+def bucket_of(timestamp_us: int) -> int:
+    return timestamp_us // BUCKET_US
+
+
+def first_bucket(now_us: int) -> int:
+    """The bucket holding the earliest instant of the window (now - 30d, now]."""
+    return bucket_of(now_us - WINDOW_US + 1)
+
+
+def _tally_at(tallies: SortedDict, key: int) -> Tally:
+    tally: Tally | None = tallies.get(key)
+    if tally is None:
+        tally = tallies[key] = Tally()
+    return tally
+
+
+class AccountView:
+    """One account's figures; fed fact changes, asked for overviews."""
+
+    def __init__(self) -> None:
+        self._watermark_us = _BEFORE_ALL_US  # every caller advances it before placing items
+        self._first_bucket = first_bucket(_BEFORE_ALL_US)
+        self._buckets: SortedDict = SortedDict()  # bucket index -> Tally, only non-empty ones
+        self._pending: SortedDict = SortedDict()  # exact ts_us > watermark -> Tally
+        self._totals = Tally()  # sum of the buckets
+        self._open_conversations = 0
+        self._active_agents = 0
+        self._names: dict[str, str] = {}  # agent_id -> display name, for agents with facts
+        self.version = _next_version()  # changes whenever a figure may have changed
+
+    @property
+    def totals(self) -> Tally:
+        """The window's totals (read-only)."""
+        return self._totals
+
+    def advance(self, now_us: int) -> None:
+        """Move the window up to `now_us` (never back): expire old buckets, promote due pending items."""
+        if now_us <= self._watermark_us:
+            return
+        self._watermark_us = now_us
+        self._first_bucket = first = first_bucket(now_us)
+        changed = False
+        while self._buckets and self._buckets.peekitem(0)[0] < first:
+            self._totals.merge(self._buckets.popitem(0)[1], -1)
+            changed = True
+        while self._pending and self._pending.peekitem(0)[0] <= now_us:
+            ts_us, tally = self._pending.popitem(0)
+            if bucket_of(ts_us) >= first:  # only after a jump of more than the window
+                _tally_at(self._buckets, bucket_of(ts_us)).merge(tally, 1)
+                self._totals.merge(tally, 1)
+                changed = True
+        if changed:
+            self.version = _next_version()
+
+    def apply_conversation(self, old: ConversationFacts | None, new: ConversationFacts | None, now_us: int) -> None:
+        """Replace what a conversation contributed under `old` facts by what it contributes under `new`."""
+        self.advance(now_us)
+        before = None if old is None else contribution(old)
+        after = None if new is None else contribution(new)
+        if before == after:  # e.g. a duplicate, a contact message, a later agent reply
+            return
+        if before is not None:
+            self._count(before, -1)
+        if after is not None:
+            self._count(after, 1)
+        self.version = _next_version()
+
+    def apply_agent(self, old: AgentFacts | None, new: AgentFacts | None, now_us: int) -> None:
+        """Replace what an agent contributed under `old` facts by what it contributes under `new`."""
+        self.advance(now_us)
+        before = None if old is None else agent_contribution(old)
+        after = None if new is None else agent_contribution(new)
+        if before == after:
+            return
+        if before is not None:
+            self._active_agents -= before.is_active
+            del self._names[before.agent_id]
+        if after is not None:
+            self._active_agents += after.is_active
+            self._names[after.agent_id] = after.name
+        self.version = _next_version()
+
+    def overview(self, now_us: int) -> dict[str, Any]:
+        """SPEC §3 as of `now_us` (or of the watermark, if the clock stepped back)."""
+        self.advance(now_us)
+        return render_overview(self._totals, self._open_conversations, self._active_agents, self._names)
+
+    def _count(self, part: Contribution, sign: int) -> None:
+        self._open_conversations += sign * part.is_open
+        for item in part.window_items():
+            self._place(item, sign)
+
+    def _place(self, item: WindowItem, sign: int) -> None:
+        if item.ts_us > self._watermark_us:
+            self._add_dropping_empty(self._pending, item.ts_us, item, sign)
+        elif bucket_of(item.ts_us) >= self._first_bucket:
+            self._add_dropping_empty(self._buckets, bucket_of(item.ts_us), item, sign)
+            self._totals.add(item, sign)
+
+    @staticmethod
+    def _add_dropping_empty(tallies: SortedDict, key: int, item: WindowItem, sign: int) -> None:
+        # Emptied tallies are dropped so memory follows the live items, not every instant ever seen.
+        tally = _tally_at(tallies, key)
+        tally.add(item, sign)
+        if tally.is_empty():
+            del tallies[key]
+
+
+class Views:
+    """The AccountViews of every account this process serves, by account_id."""
+
+    def __init__(self) -> None:
+        self._accounts: dict[str, AccountView] = {}
+
+    def _view(self, account_id: str) -> AccountView:
+        view = self._accounts.get(account_id)
+        if view is None:
+            view = self._accounts[account_id] = AccountView()
+        return view
+
+    def apply_conversation(
+        self, account_id: str, old: ConversationFacts | None, new: ConversationFacts | None, now_us: int
+    ) -> None:
+        self._view(account_id).apply_conversation(old, new, now_us)
+
+    def apply_agent(self, account_id: str, old: AgentFacts | None, new: AgentFacts | None, now_us: int) -> None:
+        self._view(account_id).apply_agent(old, new, now_us)
+
+    def overview(self, account_id: str, now_us: int) -> dict[str, Any]:
+        """The account's overview; all zeros for an account without data (not stored, so probes cost nothing)."""
+        view = self._accounts.get(account_id)
+        return (view if view is not None else AccountView()).overview(now_us)
+
+    def version(self, account_id: str, now_us: int) -> int:
+        """A number that changes whenever the account's overview as of `now_us` may have changed; 0 without data."""
+        view = self._accounts.get(account_id)
+        if view is None:
+            return 0
+        view.advance(now_us)
+        return view.version
+
+    def reset(self) -> None:
+        self._accounts.clear()
+
+    def rebuild(
+        self,
+        conversations: Iterable[tuple[str, ConversationFacts]],
+        agents: Iterable[tuple[str, AgentFacts]],
+        now_us: int,
+    ) -> None:
+        """Forget everything, then derive the views afresh from (account_id, facts) pairs.
+
+        For when partitions are (re)assigned: feed it the facts tables' contents.
+        """
+        self.reset()
+        for account_id, conversation in conversations:
+            self.apply_conversation(account_id, None, conversation, now_us)
+        for account_id, agent in agents:
+            self.apply_agent(account_id, None, agent, now_us)
+
+    def drop_accounts(self, predicate: Callable[[str], bool]) -> None:
+        """Forget the accounts for which `predicate(account_id)` is true, e.g. those of revoked partitions."""
+        for account_id in [account_id for account_id in self._accounts if predicate(account_id)]:
+            del self._accounts[account_id]
