@@ -1,0 +1,95 @@
+"""`pingback keys create|revoke|list` — API keys, kept as hashed records in the compacted keys topic.
+
+A token is printed once, at creation, and exists nowhere else: the topic holds only its SHA-256.
+Every worker follows the topic (streams.keyring), so a new or revoked key takes effect within
+about a second everywhere.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from datetime import datetime, timezone
+
+from aiokafka import AIOKafkaProducer
+
+from api.keys import ApiKey, encode_key_record, issue_key, parse_token, revoke, verify
+from pingback.config import Settings
+from streams.keyring import KeyRing
+from streams.topics import ensure_topics
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    keys = subparsers.add_parser("keys", help="create, revoke and list API keys")
+    actions = keys.add_subparsers(dest="action", required=True, metavar="ACTION")
+    create = actions.add_parser("create", help="create a key for an account and print its token once")
+    create.add_argument("--account", required=True, help="the account (tenant) id the key may read")
+    create.set_defaults(run=_create)
+    revoke_parser = actions.add_parser("revoke", help="revoke a key, given its token or its key id")
+    revoke_parser.add_argument("token_or_key_id")
+    revoke_parser.set_defaults(run=_revoke)
+    listing = actions.add_parser("list", help="list key ids (never tokens)")
+    listing.add_argument("--account", default=None)
+    listing.set_defaults(run=_list)
+
+
+def _create(args: argparse.Namespace) -> int:
+    settings = Settings.from_environ()
+    try:
+        key, token = issue_key(args.account, datetime.now(timezone.utc))
+    except ValueError as exc:
+        print(f"pingback keys: {exc}", file=sys.stderr)
+        return 2
+    asyncio.run(_publish(settings, key))
+    print(token)
+    print(f"key id {key.key_id} for account {key.account_id}; the token is shown only this once", file=sys.stderr)
+    return 0
+
+
+def _revoke(args: argparse.Namespace) -> int:
+    settings = Settings.from_environ()
+    given = args.token_or_key_id.strip()
+    key_id = parse_token(given) or given
+    key = asyncio.run(_load(settings)).get(key_id)
+    if key is None or (given != key_id and not _token_matches(given, key)):
+        print(f"pingback keys: no key {key_id!r}", file=sys.stderr)
+        return 1
+    if key.revoked:
+        print(f"key {key.key_id} was already revoked at {key.revoked_at:%Y-%m-%d %H:%M:%S}Z")
+        return 0
+    asyncio.run(_publish(settings, revoke(key, datetime.now(timezone.utc))))
+    print(f"revoked key {key.key_id} of account {key.account_id}")
+    return 0
+
+
+def _list(args: argparse.Namespace) -> int:
+    keyring = asyncio.run(_load(Settings.from_environ()))
+    rows = [key for key in keyring.all() if args.account in (None, key.account_id)]
+    print(f"{'KEY ID':<18}{'ACCOUNT':<24}{'CREATED (UTC)':<22}REVOKED (UTC)")
+    for key in rows:
+        revoked = f"{key.revoked_at:%Y-%m-%d %H:%M:%S}" if key.revoked_at else "-"
+        print(f"{key.key_id:<18}{key.account_id:<24}{key.created_at:%Y-%m-%d %H:%M:%S}   {revoked}")
+    return 0
+
+
+def _token_matches(token: str, key: ApiKey) -> bool:
+    # A revoked key no longer verifies, but its owner may still revoke it again harmlessly.
+    return verify(token, key) or key.revoked
+
+
+async def _publish(settings: Settings, key: ApiKey) -> None:
+    await ensure_topics(settings)
+    producer = AIOKafkaProducer(bootstrap_servers=settings.bootstrap_list, acks="all")
+    await producer.start()
+    try:
+        await producer.send_and_wait(settings.keys_topic, key=key.key_id.encode(), value=encode_key_record(key))
+    finally:
+        await producer.stop()
+
+
+async def _load(settings: Settings) -> KeyRing:
+    await ensure_topics(settings)
+    keyring = KeyRing(bootstrap_servers=settings.bootstrap_list, topic=settings.keys_topic)
+    await keyring.follow(until_loaded=True)
+    return keyring

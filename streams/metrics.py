@@ -1,0 +1,27 @@
+"""The processor's Prometheus metrics, registered on the registry the worker passes in."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge
+
+
+class ProcessorMetrics:
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.processed = Counter(
+            "pingback_events_processed", "Valid events folded into state, by type.", ["type"], registry=registry
+        )
+        self.rejected = Counter(
+            "pingback_events_rejected", "Invalid records sent to the dead-letter topic, by kind of rejection.",
+            ["kind"], registry=registry,
+        )
+        self.consumer_lag = Gauge(
+            "pingback_consumer_lag", "Records in the assigned event partitions not yet processed.",
+            ["topic", "partition"], registry=registry,
+        )
+        self.recovering = Gauge(
+            "pingback_recovering", "1 while the worker recovers state or catches up, else 0.", registry=registry
+        )
+        self.recovery_seconds = Gauge(
+            "pingback_last_recovery_seconds", "Seconds from rebalance start to serving views rebuilt.",
+            registry=registry,
+        )

@@ -1,0 +1,123 @@
+"""The Faust shell: topics → tables → the agent, each a thin wrapper around the pure core.
+
+Faust traps avoided on purpose: no windowed tables (our own event-time buckets live in the
+views), no exactly_once, and the one agent that writes tables runs with concurrency=1.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import faust
+from aiokafka.admin import AIOKafkaAdminClient
+
+from analytics.window import Views
+from pingback.config import Settings
+from streams.ingest import Accepted, Ingestor, Record
+from streams.live_state import LiveState, TopicPartition
+from streams.metrics import ProcessorMetrics
+
+
+
+def raw() -> dict[str, faust.Schema]:
+    """Topic options that keep keys and values as bytes: the core decodes events and encodes facts.
+
+    A fresh Schema every time: Faust mutates a Schema it is handed, and a shared instance made
+    a topic decode keys as JSON (seen with faust-streaming 0.15.3). Tables do not take a schema
+    for their store at all; they pick serializers from key_type/value_type (bytes → raw).
+    """
+    return {"schema": faust.Schema(key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw")}
+LAG_INTERVAL_S = 5.0
+
+
+def wall_clock_us() -> int:
+    return time.time_ns() // 1000
+
+
+class Topology:
+    def __init__(
+        self,
+        app: faust.App,
+        settings: Settings,
+        *,
+        state: LiveState,
+        metrics: ProcessorMetrics,
+        clock_us: Callable[[], int] = wall_clock_us,
+    ) -> None:
+        self.app, self.settings, self.state, self.metrics, self.clock_us = app, settings, state, metrics, clock_us
+        # -- topics
+        self.events = app.topic(settings.conversation_topic, settings.agent_topic, **raw())
+        self.dead_letters = app.topic(settings.dead_letter_topic, **raw())
+        # -- tables: facts, keyed "<account>/<conversation or agent id>", values msgpack bytes
+        self.conversations = app.Table("conversations", partitions=settings.partitions, key_type=bytes, value_type=bytes)
+        self.agents = app.Table("agents", partitions=settings.partitions, key_type=bytes, value_type=bytes)
+        self.ingestor = Ingestor(
+            conversations=self.conversations, agents=self.agents, views=state.views,
+            max_ahead_us=settings.max_ahead_s * 1_000_000, clock_us=clock_us,
+        )
+        self._next_offsets: dict[TopicPartition, int] = {}
+        self._rebalance_started = time.monotonic()
+        # -- agents and hooks
+        app.agent(self.events, name="fold-events", concurrency=1)(self._fold_events)
+        self.conversations.on_recover(self._on_recovered)
+        app.on_partitions_revoked.connect(self._on_partitions_revoked)
+        app.timer(LAG_INTERVAL_S)(self._measure_lag)
+
+    async def _fold_events(self, stream: faust.StreamT) -> None:
+        async for event in stream.events():
+            message = event.message
+            outcome = self.ingestor.ingest(
+                # A tombstone (value None) is not an event: it is rejected like any other empty record.
+                Record(message.topic, message.partition, message.offset, message.key, message.value or b"")
+            )
+            if isinstance(outcome, Accepted):
+                self.metrics.processed.labels(outcome.event_type).inc()
+            else:
+                # The original key keeps the dead letter next to its account's events.
+                await self.dead_letters.send(key=message.key, value=outcome.dead_letter)
+                self.metrics.rejected.labels(outcome.kind).inc()
+            self._next_offsets[(message.topic, message.partition)] = message.offset + 1
+            self.state.processed(message.topic, message.partition, message.offset)
+
+    async def _on_partitions_revoked(self, sender: object, revoked: object, **kwargs: object) -> None:
+        self._rebalance_started = time.monotonic()
+        self.metrics.recovering.set(1)
+        self.state.rebalance_started()
+
+    async def _on_recovered(self) -> None:
+        assigned = self._assigned_event_partitions()
+        highwaters = await self.app.consumer.highwaters(*assigned) if assigned else {}
+        self.state.recovered(
+            assigned=[(tp.topic, tp.partition) for tp in assigned],
+            conversations=self.conversations.items(),
+            agents=self.agents.items(),
+            next_offsets=await self._committed_offsets(),
+            highwaters={(tp.topic, tp.partition): offset for tp, offset in highwaters.items()},
+            now_us=self.clock_us(),
+        )
+        self.metrics.recovery_seconds.set(time.monotonic() - self._rebalance_started)
+        self.metrics.recovering.set(0 if self.state.readiness()[0] else 1)
+
+    async def _committed_offsets(self) -> dict[TopicPartition, int]:
+        admin = AIOKafkaAdminClient(bootstrap_servers=self.settings.bootstrap_list)
+        await admin.start()
+        try:
+            offsets = await admin.list_consumer_group_offsets(self.settings.app_id)
+        finally:
+            await admin.close()
+        return {(tp.topic, tp.partition): meta.offset for tp, meta in offsets.items() if meta.offset >= 0}
+
+    def _assigned_event_partitions(self) -> list:
+        topics = {self.settings.conversation_topic, self.settings.agent_topic}
+        return sorted(tp for tp in self.app.consumer.assignment() if tp.topic in topics)
+
+    async def _measure_lag(self) -> None:
+        assigned = self._assigned_event_partitions()
+        if not assigned:
+            return
+        for tp, highwater in (await self.app.consumer.highwaters(*assigned)).items():
+            position = self._next_offsets.get((tp.topic, tp.partition))
+            if position is not None:
+                self.metrics.consumer_lag.labels(tp.topic, str(tp.partition)).set(max(0, highwater - position))
+        self.metrics.recovering.set(0 if self.state.readiness()[0] else 1)

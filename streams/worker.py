@@ -1,0 +1,93 @@
+"""`pingback worker`: the Faust worker with the Starlette API served from the same process.
+
+The API reads the live views directly (same event loop, no copies). An account owned by another
+worker of the group is answered by that worker: `OverviewRouter` names it, and the API forwards.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import faust
+import httpx
+from faust.contrib.asgi import serve_asgi
+from prometheus_client import CollectorRegistry
+
+from analytics.window import Views
+from api.app import create_app
+from api.ports import NotReady, OwnedElsewhere
+from pingback.config import Settings
+from streams.app import create_faust_app
+from streams.keyring import KeyRing
+from streams.live_state import RETRY_AFTER_S, LiveState
+from streams.metrics import ProcessorMetrics
+from streams.partitioning import partitioner
+from streams.topics import ensure_topics
+from streams.topology import Topology, raw, wall_clock_us
+
+FORWARD_TIMEOUT_S = 5.0
+
+
+class OverviewRouter:
+    """`api.ports.OverviewSource`: local views for owned accounts, else the owner's address."""
+
+    def __init__(self, app: faust.App, settings: Settings, state: LiveState, clock_us: Callable[[], int]) -> None:
+        self._app, self._state, self._clock_us = app, state, clock_us
+        self._routing_topic = app.topic(settings.conversation_topic, **raw())
+
+    async def overview(self, account_id: str) -> dict[str, Any]:
+        if self._state.owns(account_id):
+            return self._state.overview(account_id, self._clock_us())
+        try:
+            owner = self._app.router.external_topic_key_store(self._routing_topic, account_id.encode())
+        except KeyError:
+            raise NotReady(RETRY_AFTER_S, "no worker owns the account's partition yet") from None
+        if str(owner).rstrip("/") == str(self._app.conf.canonical_url).rstrip("/"):
+            # The assignment says it is ours, but recovery has not finished taking it over.
+            raise NotReady(RETRY_AFTER_S, "the account's partition is being recovered here")
+        raise OwnedElsewhere(str(owner))
+
+
+class WorkerReadiness:
+    """`api.ports.Readiness`: keys loaded, state recovered, backlog caught up."""
+
+    def __init__(self, state: LiveState, keyring: KeyRing) -> None:
+        self._state, self._keyring = state, keyring
+
+    def is_ready(self) -> tuple[bool, str]:
+        if not self._keyring.loaded.is_set():
+            return False, "loading API keys"
+        return self._state.readiness()
+
+
+def build_worker_app(settings: Settings) -> faust.App:
+    """The Faust app with its topology and the API mounted; nothing runs until the worker starts."""
+    registry = CollectorRegistry()
+    app = create_faust_app(settings)
+    state = LiveState(views=Views(), partition_of=partitioner(settings.partitions))
+    Topology(app, settings, state=state, metrics=ProcessorMetrics(registry))
+    keyring = KeyRing(bootstrap_servers=settings.bootstrap_list, topic=settings.keys_topic)
+
+    @app.task
+    async def follow_keys() -> None:
+        await keyring.follow()
+    api = create_app(
+        overviews=OverviewRouter(app, settings, state, wall_clock_us),
+        keys=keyring,
+        readiness=WorkerReadiness(state, keyring),
+        registry=registry,
+        forwarding=httpx.AsyncClient(timeout=FORWARD_TIMEOUT_S),
+    )
+    serve_asgi(app, api, host=settings.web_host, port=settings.web_port)
+    return app
+
+
+def run_worker(settings: Settings, *, loglevel: str = "info") -> None:
+    asyncio.run(ensure_topics(settings))
+    app = build_worker_app(settings)
+    logging.getLogger("faust").setLevel(loglevel.upper())
+    worker = faust.Worker(app, loglevel=loglevel, quiet=True)
+    worker.execute_from_commandline()
