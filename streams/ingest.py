@@ -58,6 +58,18 @@ class Accepted:
 
 
 @dataclass(frozen=True)
+class Misrouted:
+    """A valid event on a partition its account does not live on (e.g. a record without a key).
+
+    Folding it here would split the account's facts across partitions, so the shell re-sends it,
+    keyed, to the account's partition and folds nothing now. Re-sending is safe: folding is idempotent.
+    """
+
+    account_id: str
+    partition: int
+
+
+@dataclass(frozen=True)
 class Rejected:
     reason: str
     kind: str  # the InvalidEvent subclass name: a low-cardinality label for metrics
@@ -75,14 +87,16 @@ class Ingestor:
         views: Views,
         max_ahead_us: int,
         clock_us: Callable[[], int],
+        partition_of: Callable[[str], int],
     ) -> None:
         self._conversations = conversations
         self._agents = agents
         self._views = views
         self._max_ahead_us = max_ahead_us
         self._clock_us = clock_us
+        self._partition_of = partition_of
 
-    def ingest(self, record: Record) -> Accepted | Rejected:
+    def ingest(self, record: Record) -> Accepted | Misrouted | Rejected:
         now_us = self._clock_us()
         try:
             event = decode_event(record.value, key=record.key, now_us=now_us, max_ahead_us=self._max_ahead_us)
@@ -96,8 +110,11 @@ class Ingestor:
                     rejected_at_us=now_us,
                 ),
             )
-        timestamp_us = epoch_us(event.occurred_at)
         account_id = event.account_id
+        home = self._partition_of(account_id)
+        if home != record.partition:
+            return Misrouted(account_id=account_id, partition=home)
+        timestamp_us = epoch_us(event.occurred_at)
         if isinstance(event, AgentStatusChanged):
             key = fact_key(account_id, event.agent_id)
             stored = self._agents.get(key)

@@ -23,7 +23,7 @@ RETRY_AFTER_S = 2
 class LiveState:
     def __init__(self, *, views: Views, partition_of: Callable[[str], int]) -> None:
         self.views = views
-        self._partition_of = partition_of
+        self.partition_of = partition_of
         self._recovering = True
         self._assigned: set[TopicPartition] = set()
         self._catch_up_targets: dict[TopicPartition, int] = {}
@@ -51,7 +51,7 @@ class LiveState:
         self._assigned = set(assigned)
         partitions = {partition for _, partition in self._assigned}
         # A memory store keeps revoked partitions' keys around; only owned accounts become views.
-        owned = lambda key: self._partition_of(account_of(key)) in partitions  # noqa: E731
+        owned = lambda key: self.partition_of(account_of(key)) in partitions  # noqa: E731
         self.views.rebuild(
             ((account_of(key), decode_conversation_facts(value)) for key, value in conversations if owned(key)),
             ((account_of(key), decode_agent_facts(value)) for key, value in agents if owned(key)),
@@ -70,7 +70,7 @@ class LiveState:
     # -- questions the API asks ----------------------------------------------------------------
 
     def owns(self, account_id: str) -> bool:
-        partition = self._partition_of(account_id)
+        partition = self.partition_of(account_id)
         return any(p == partition for _, p in self._assigned)
 
     def overview(self, account_id: str, now_us: int) -> dict[str, Any]:
@@ -82,7 +82,7 @@ class LiveState:
             raise NotReady(RETRY_AFTER_S, "this worker is recovering state after a rebalance")
         if not self.owns(account_id):
             raise NotReady(RETRY_AFTER_S, "the account's partition is moving between workers")
-        partition = self._partition_of(account_id)
+        partition = self.partition_of(account_id)
         behind = [tp for tp in self._catch_up_targets if tp[1] == partition]
         if behind:
             raise NotReady(RETRY_AFTER_S, "the account's partition is catching up with its backlog")

@@ -14,6 +14,10 @@ class ProcessorMetrics:
             "pingback_events_rejected", "Invalid records sent to the dead-letter topic, by kind of rejection.",
             ["kind"], registry=registry,
         )
+        self.rerouted = Counter(
+            "pingback_events_rerouted", "Valid events re-sent, keyed, to their account's partition (e.g. keyless).",
+            registry=registry,
+        )
         self.consumer_lag = Gauge(
             "pingback_consumer_lag", "Records in the assigned event partitions not yet processed.",
             ["topic", "partition"], registry=registry,

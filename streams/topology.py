@@ -14,7 +14,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 
 from analytics.window import Views
 from pingback.config import Settings
-from streams.ingest import Accepted, Ingestor, Record
+from streams.ingest import Accepted, Ingestor, Misrouted, Record
 from streams.live_state import LiveState, TopicPartition
 from streams.metrics import ProcessorMetrics
 
@@ -54,7 +54,7 @@ class Topology:
         self.agents = app.Table("agents", partitions=settings.partitions, key_type=bytes, value_type=bytes)
         self.ingestor = Ingestor(
             conversations=self.conversations, agents=self.agents, views=state.views,
-            max_ahead_us=settings.max_ahead_s * 1_000_000, clock_us=clock_us,
+            max_ahead_us=settings.max_ahead_s * 1_000_000, clock_us=clock_us, partition_of=state.partition_of,
         )
         self._next_offsets: dict[TopicPartition, int] = {}
         self._rebalance_started = time.monotonic()
@@ -73,6 +73,12 @@ class Topology:
             )
             if isinstance(outcome, Accepted):
                 self.metrics.processed.labels(outcome.event_type).inc()
+            elif isinstance(outcome, Misrouted):
+                await self.app.send(
+                    message.topic, key=outcome.account_id.encode(), value=message.value, partition=outcome.partition,
+                    key_serializer="raw", value_serializer="raw",
+                )
+                self.metrics.rerouted.inc()
             else:
                 # The original key keeps the dead letter next to its account's events.
                 await self.dead_letters.send(key=message.key, value=outcome.dead_letter)

@@ -1,0 +1,184 @@
+"""Run the product as a user would, for tests on real Kafka: `pingback` CLI and worker processes.
+
+A `Deployment` is one isolated installation on the shared test broker: its own topic names,
+consumer group and data directories, so tests never see each other's records.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+from aiokafka import AIOKafkaProducer
+
+from pingback.local_kafka import free_port
+from tests.support.history import AGENT_TOPIC, Record
+
+PINGBACK = [sys.executable, "-m", "pingback.cli"]
+OVERVIEW = "/api/v1/analytics/overview"
+
+
+@dataclass
+class Deployment:
+    kafka: str
+    name: str
+    tmp: Path
+    partitions: int = 4
+    workers: list["WorkerProcess"] = field(default_factory=list)
+
+    @property
+    def conversation_topic(self) -> str:
+        return f"{self.name}-conversations"
+
+    @property
+    def agent_topic(self) -> str:
+        return f"{self.name}-agents"
+
+    @property
+    def dead_letter_topic(self) -> str:
+        return f"{self.name}-dead-letters"
+
+    def env(self, **extra: str) -> dict[str, str]:
+        return {
+            **os.environ,
+            "KAFKA_BOOTSTRAP_SERVERS": self.kafka,
+            "PINGBACK_APP_ID": f"{self.name}-app",
+            "PINGBACK_CONVERSATION_TOPIC": self.conversation_topic,
+            "PINGBACK_AGENT_TOPIC": self.agent_topic,
+            "PINGBACK_DEAD_LETTER_TOPIC": self.dead_letter_topic,
+            "PINGBACK_KEYS_TOPIC": f"{self.name}-keys",
+            "PINGBACK_PARTITIONS": str(self.partitions),
+            **extra,
+        }
+
+    def pingback(self, *args: str, timeout_s: float = 180, **env: str) -> subprocess.CompletedProcess[str]:
+        """Run the CLI as a user would; raises with its output when it fails."""
+        result = subprocess.run([*PINGBACK, *args], env=self.env(**env), capture_output=True, text=True, timeout=timeout_s)
+        if result.returncode != 0:
+            raise AssertionError(f"pingback {' '.join(args)} exited {result.returncode}:\n{result.stdout}\n{result.stderr}")
+        return result
+
+    def create_key(self, account_id: str) -> str:
+        return self.pingback("keys", "create", "--account", account_id).stdout.strip()
+
+    def topic_of(self, record: Record) -> str:
+        return self.agent_topic if record.topic == AGENT_TOPIC else self.conversation_topic
+
+    async def produce(self, records: Iterable[Record]) -> None:
+        producer = AIOKafkaProducer(bootstrap_servers=self.kafka, acks="all", linger_ms=5)
+        await producer.start()
+        try:
+            for record in records:
+                await producer.send(self.topic_of(record), key=record.key, value=record.value)
+            await producer.flush()
+        finally:
+            await producer.stop()
+
+    def start_worker(self, *, data_dir: Path | None = None, store: str = "rocksdb://") -> "WorkerProcess":
+        index = len(self.workers)
+        worker = WorkerProcess(
+            port=free_port(),
+            data_dir=data_dir or self.tmp / f"worker-{index}",
+            log_path=self.tmp / f"worker-{index}-{int(time.time() * 1000)}.log",
+        )
+        worker.start(self.env(PINGBACK_STORE=store, PINGBACK_DATA_DIR=str(worker.data_dir)))
+        self.workers.append(worker)
+        return worker
+
+    def stop_all(self) -> None:
+        for worker in self.workers:
+            worker.stop()
+
+
+@dataclass
+class WorkerProcess:
+    port: int
+    data_dir: Path
+    log_path: Path
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, env: dict[str, str]) -> None:
+        self.process = subprocess.Popen(
+            [*PINGBACK, "worker", "--port", str(self.port), "--loglevel", "info"],
+            env=env, stdout=open(self.log_path, "wb"), stderr=subprocess.STDOUT,
+        )
+
+    def log_tail(self, chars: int = 4000) -> str:
+        return self.log_path.read_text(errors="replace")[-chars:]
+
+    def wait_ready(self, timeout_s: float = 120) -> None:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            assert self.process is not None and self.process.poll() is None, f"worker exited:\n{self.log_tail()}"
+            try:
+                if httpx.get(f"{self.base_url}/readyz", timeout=2).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.25)
+        raise AssertionError(f"worker not ready after {timeout_s} s:\n{self.log_tail()}")
+
+    def kill(self) -> None:
+        """`kill -9`: no clean shutdown, no final commit or flush."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait()
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def overview(self, token: str) -> httpx.Response:
+        return httpx.get(f"{self.base_url}{OVERVIEW}", headers={"Authorization": f"Bearer {token}"}, timeout=10)
+
+
+def now_us() -> int:
+    return time.time_ns() // 1000
+
+
+async def wait_for_figures(
+    worker: WorkerProcess, tokens: dict[str, str], expected: Any, *, timeout_s: float = 180
+) -> dict[str, dict[str, Any]]:
+    """Poll until every account's overview equals `expected(account_id, t)` for a t around the request.
+
+    The reference is taken just before and just after each request, and either may match: an item
+    a few minutes ahead of the clock can cross T while the request is in flight. A 503 means "not
+    yet"; any other answer that does not match is retried until the deadline, then reported.
+    """
+    deadline = time.monotonic() + timeout_s
+    last: dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        pending = False
+        for account_id, token in tokens.items():
+            before = expected(account_id, now_us())
+            try:
+                response = await asyncio.to_thread(worker.overview, token)
+            except httpx.TransportError as exc:  # not listening yet, or restarting
+                last[account_id], pending = (None, repr(exc), before), True
+                continue
+            after = expected(account_id, now_us())
+            last[account_id] = (response.status_code, response.text, before)
+            if response.status_code != 200 or response.json() not in (before, after):
+                pending = True
+        if not pending:
+            return {account_id: value[1] for account_id, value in last.items()}
+        await asyncio.sleep(0.5)
+    mismatches = {a: v for a, v in last.items() if v[0] != 200 or v[1] != v[2]}
+    raise AssertionError(f"figures never matched the reference; last answers: {mismatches}\n{worker.log_tail()}")
