@@ -34,6 +34,8 @@ class Settings:
     web_port: int = 8080
     max_ahead_s: int = 300
     retention_days: int = 90
+    # How long a dead worker keeps its partitions before the group moves them to the survivors.
+    session_timeout_s: int = 30
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> "Settings":
@@ -71,6 +73,8 @@ class Settings:
             max_ahead_s=number("PINGBACK_MAX_AHEAD_SECONDS", defaults.max_ahead_s, 0),
             # SPEC §2: state may be forgotten after the retention period, never less than 31 days.
             retention_days=number("PINGBACK_RETENTION_DAYS", defaults.retention_days, 31),
+            # Kafka refuses sessions shorter than its group.min.session.timeout.ms (6 s by default).
+            session_timeout_s=number("PINGBACK_SESSION_TIMEOUT_S", defaults.session_timeout_s, 6),
         )
 
     @property

@@ -20,6 +20,8 @@ def create_faust_app(settings: Settings) -> faust.App:
         consumer_auto_offset_reset="earliest",
         producer_acks=-1,
         broker_commit_interval=1.0,
+        broker_session_timeout=settings.session_timeout_s,
+        broker_heartbeat_interval=max(1.0, settings.session_timeout_s / 5),
         # The web server is ours (Starlette under uvicorn, see streams.worker); Faust needs web
         # enabled to start it and canonical_url to tell the other workers where we answer.
         web_enabled=True,

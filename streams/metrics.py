@@ -25,6 +25,11 @@ class ProcessorMetrics:
         self.recovering = Gauge(
             "pingback_recovering", "1 while the worker recovers state or catches up, else 0.", registry=registry
         )
+        self.changelog_recovered = Counter(
+            "pingback_changelog_records_recovered",
+            "Changelog records read into local state: recovery after a restart (small when local state survived) and standbys.",
+            registry=registry,
+        )
         self.recovery_seconds = Gauge(
             "pingback_last_recovery_seconds", "Seconds from rebalance start to serving views rebuilt.",
             registry=registry,

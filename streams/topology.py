@@ -50,8 +50,10 @@ class Topology:
         self.events = app.topic(settings.conversation_topic, settings.agent_topic, **raw())
         self.dead_letters = app.topic(settings.dead_letter_topic, **raw())
         # -- tables: facts, keyed "<account>/<conversation or agent id>", values msgpack bytes
-        self.conversations = app.Table("conversations", partitions=settings.partitions, key_type=bytes, value_type=bytes)
-        self.agents = app.Table("agents", partitions=settings.partitions, key_type=bytes, value_type=bytes)
+        tables = {"partitions": settings.partitions, "key_type": bytes, "value_type": bytes,
+                  "on_changelog_event": self._on_changelog_event}
+        self.conversations = app.Table("conversations", **tables)
+        self.agents = app.Table("agents", **tables)
         self.ingestor = Ingestor(
             conversations=self.conversations, agents=self.agents, views=state.views,
             max_ahead_us=settings.max_ahead_s * 1_000_000, clock_us=clock_us, partition_of=state.partition_of,
@@ -85,6 +87,9 @@ class Topology:
                 self.metrics.rejected.labels(outcome.kind).inc()
             self._next_offsets[(message.topic, message.partition)] = message.offset + 1
             self.state.processed(message.topic, message.partition, message.offset)
+
+    async def _on_changelog_event(self, event: object) -> None:
+        self.metrics.changelog_recovered.inc()
 
     async def _on_partitions_revoked(self, sender: object, revoked: object, **kwargs: object) -> None:
         self._rebalance_started = time.monotonic()

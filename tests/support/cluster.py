@@ -83,14 +83,16 @@ class Deployment:
         finally:
             await producer.stop()
 
-    def start_worker(self, *, data_dir: Path | None = None, store: str = "rocksdb://") -> "WorkerProcess":
+    def start_worker(
+        self, *, data_dir: Path | None = None, store: str = "rocksdb://", env: dict[str, str] | None = None
+    ) -> "WorkerProcess":
         index = len(self.workers)
         worker = WorkerProcess(
             port=free_port(),
             data_dir=data_dir or self.tmp / f"worker-{index}",
             log_path=self.tmp / f"worker-{index}-{int(time.time() * 1000)}.log",
         )
-        worker.start(self.env(PINGBACK_STORE=store, PINGBACK_DATA_DIR=str(worker.data_dir)))
+        worker.start(self.env(PINGBACK_STORE=store, PINGBACK_DATA_DIR=str(worker.data_dir), **(env or {})))
         self.workers.append(worker)
         return worker
 
