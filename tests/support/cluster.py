@@ -156,13 +156,14 @@ def now_us() -> int:
 
 
 async def wait_for_figures(
-    worker: WorkerProcess, tokens: dict[str, str], expected: Any, *, timeout_s: float = 180
+    worker: WorkerProcess, tokens: dict[str, str], expected: Any, *, timeout_s: float = 180, strict: bool = False
 ) -> dict[str, dict[str, Any]]:
     """Poll until every account's overview equals `expected(account_id, t)` for a t around the request.
 
     The reference is taken just before and just after each request, and either may match: an item
     a few minutes ahead of the clock can cross T while the request is in flight. A 503 means "not
-    yet"; any other answer that does not match is retried until the deadline, then reported.
+    yet"; any other answer that does not match is retried until the deadline, then reported —
+    or, with `strict`, fails at once: a 200 must never carry a wrong (partial) figure.
     """
     deadline = time.monotonic() + timeout_s
     last: dict[str, Any] = {}
@@ -177,6 +178,8 @@ async def wait_for_figures(
                 continue
             after = expected(account_id, now_us())
             last[account_id] = (response.status_code, response.text, before)
+            if response.status_code == 200 and response.json() not in (before, after):
+                assert not strict, f"{account_id}: a wrong figure was served: {response.text} != {before}"
             if response.status_code != 200 or response.json() not in (before, after):
                 pending = True
         if not pending:
