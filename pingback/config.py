@@ -32,6 +32,8 @@ class Settings:
     data_dir: Path = field(default_factory=lambda: Path("var/worker"))
     web_host: str = "127.0.0.1"
     web_port: int = 8080
+    # How the other workers reach this one (forwarding); empty means http://web_host:web_port.
+    advertised_url: str = ""
     max_ahead_s: int = 300
     retention_days: int = 90
     # How long a dead worker keeps its partitions before the group moves them to the survivors.
@@ -70,12 +72,17 @@ class Settings:
             data_dir=Path(text("PINGBACK_DATA_DIR", str(defaults.data_dir))),
             web_host=text("PINGBACK_WEB_HOST", defaults.web_host),
             web_port=number("PINGBACK_WEB_PORT", defaults.web_port, 0),
+            advertised_url=text("PINGBACK_ADVERTISED_URL", defaults.advertised_url),
             max_ahead_s=number("PINGBACK_MAX_AHEAD_SECONDS", defaults.max_ahead_s, 0),
             # SPEC §2: state may be forgotten after the retention period, never less than 31 days.
             retention_days=number("PINGBACK_RETENTION_DAYS", defaults.retention_days, 31),
             # Kafka refuses sessions shorter than its group.min.session.timeout.ms (6 s by default).
             session_timeout_s=number("PINGBACK_SESSION_TIMEOUT_S", defaults.session_timeout_s, 6),
         )
+
+    @property
+    def worker_url(self) -> str:
+        return self.advertised_url or f"http://{self.web_host}:{self.web_port}"
 
     @property
     def bootstrap_list(self) -> list[str]:

@@ -27,6 +27,6 @@ def create_faust_app(settings: Settings) -> faust.App:
         web_enabled=True,
         web_bind=settings.web_host,
         web_port=settings.web_port,
-        canonical_url=f"http://{settings.web_host}:{settings.web_port}",
+        canonical_url=settings.worker_url,
         autodiscover=False,
     )
