@@ -18,6 +18,10 @@ class ProcessorMetrics:
             "pingback_events_rerouted", "Valid events re-sent, keyed, to their account's partition (e.g. keyless).",
             registry=registry,
         )
+        self.forgotten = Counter(
+            "pingback_conversations_forgotten", "Conversations deleted after the retention period (SPEC §2).",
+            registry=registry,
+        )
         self.consumer_lag = Gauge(
             "pingback_consumer_lag", "Records in the assigned event partitions not yet processed.",
             ["topic", "partition"], registry=registry,

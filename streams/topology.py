@@ -12,11 +12,12 @@ from collections.abc import Callable
 import faust
 from aiokafka.admin import AIOKafkaAdminClient
 
-from analytics.window import Views
+from analytics.time import DAY_US
 from pingback.config import Settings
 from streams.ingest import Accepted, Ingestor, Misrouted, Record
 from streams.live_state import LiveState, TopicPartition
 from streams.metrics import ProcessorMetrics
+from streams.retention import RetentionSweeper
 
 
 
@@ -58,6 +59,10 @@ class Topology:
             conversations=self.conversations, agents=self.agents, views=state.views,
             max_ahead_us=settings.max_ahead_s * 1_000_000, clock_us=clock_us, partition_of=state.partition_of,
         )
+        self.sweeper = RetentionSweeper(
+            conversations=self.conversations, views=state.views, partition_of=state.partition_of,
+            retention_us=settings.retention_days * DAY_US, interval_s=settings.retention_sweep_s,
+        )
         self._next_offsets: dict[TopicPartition, int] = {}
         self._rebalance_started = time.monotonic()
         # -- agents and hooks
@@ -85,6 +90,8 @@ class Topology:
                 # The original key keeps the dead letter next to its account's events.
                 await self.dead_letters.send(key=message.key, value=outcome.dead_letter)
                 self.metrics.rejected.labels(outcome.kind).inc()
+            if self.sweeper.due(message.partition):
+                self.metrics.forgotten.inc(self.sweeper.sweep(message.partition, self.clock_us()))
             self._next_offsets[(message.topic, message.partition)] = message.offset + 1
             self.state.processed(message.topic, message.partition, message.offset)
 
