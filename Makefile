@@ -7,6 +7,9 @@ PY := $(VENV)/bin/python
 PINGBACK := $(VENV)/bin/pingback
 STAMP := $(VENV)/.installed
 KAFKA_PORT ?= 9092
+CHROMIUM := /usr/bin/chromium
+# Debian packages need root: use sudo when not already root.
+SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
 .PHONY: setup test kafka kafka-stop demo bench constraints clean
 
@@ -19,8 +22,17 @@ $(STAMP): pyproject.toml constraints.txt
 setup: $(STAMP)
 	$(PINGBACK) kafka install
 
-test: setup
+# The wallboard's browser test drives Debian's chromium (never a browser download).
+$(CHROMIUM):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium
+
+test: setup $(CHROMIUM)
 	$(PY) -m pytest
+
+# Kafka, a worker with the API, a demo key and simulated traffic; Ctrl-C stops it all.
+demo: setup
+	$(PINGBACK) demo $(DEMO_ARGS)
 
 kafka: setup
 	$(PINGBACK) kafka start --port $(KAFKA_PORT)

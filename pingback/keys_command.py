@@ -34,16 +34,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     listing.set_defaults(run=_list)
 
 
+async def create_key(settings: Settings, account_id: str) -> str:
+    """Store a new key for `account_id` and return its token (raises ValueError for a bad account id)."""
+    key, token = issue_key(account_id, datetime.now(timezone.utc))
+    await _publish(settings, key)
+    return token
+
+
 def _create(args: argparse.Namespace) -> int:
-    settings = Settings.from_environ()
     try:
-        key, token = issue_key(args.account, datetime.now(timezone.utc))
+        token = asyncio.run(create_key(Settings.from_environ(), args.account))
     except ValueError as exc:
         print(f"pingback keys: {exc}", file=sys.stderr)
         return 2
-    asyncio.run(_publish(settings, key))
     print(token)
-    print(f"key id {key.key_id} for account {key.account_id}; the token is shown only this once", file=sys.stderr)
+    print(f"key for account {args.account}; the token is shown only this once", file=sys.stderr)
     return 0
 
 
