@@ -2,6 +2,18 @@
 
 from api.app import create_app
 from api.keys import ApiKey
-from api.ports import KeyLookup, NotReady, Overview, OverviewSource, OwnedElsewhere, Readiness
+from api.ports import ChangeSource, KeyLookup, NotReady, Overview, OverviewSource, OwnedElsewhere, Readiness
+from api.stream import StreamSettings
 
-__all__ = ["ApiKey", "KeyLookup", "NotReady", "Overview", "OverviewSource", "OwnedElsewhere", "Readiness", "create_app"]
+__all__ = [
+    "ApiKey",
+    "ChangeSource",
+    "KeyLookup",
+    "NotReady",
+    "Overview",
+    "OverviewSource",
+    "OwnedElsewhere",
+    "Readiness",
+    "StreamSettings",
+    "create_app",
+]

@@ -15,13 +15,17 @@ from starlette.routing import Route
 
 from api import probes
 from api.auth import BearerAuth
+from api.broadcast import BroadcastHub
 from api.errors import EXCEPTION_HANDLERS
 from api.forwarding import Forwarder
 from api.metrics import RequestLatencyMiddleware, request_latency_histogram
 from api.openapi import openapi_document
 from api.overview import OverviewEndpoint
-from api.ports import KeyLookup, OverviewSource, Readiness
+from api.ports import ChangeSource, KeyLookup, OverviewSource, Readiness
 from api.responses import ORJSONResponse
+from api.stream import DEFAULT_STREAM, STREAM_PATH, OverviewStream, StreamSettings
+from api.stream_relay import StreamRelay
+from api.wallboard import WALLBOARD_PATH, wallboard
 
 OVERVIEW_PATH = "/api/v1/analytics/overview"
 # A worker answers from memory; one that takes longer than this is as good as unreachable.
@@ -35,6 +39,8 @@ def create_app(
     readiness: Readiness,
     registry: CollectorRegistry,
     forwarding: httpx.AsyncClient | None = None,
+    changes: ChangeSource | None = None,
+    stream: StreamSettings = DEFAULT_STREAM,
 ) -> Starlette:
     """The API app.
 
@@ -43,9 +49,15 @@ def create_app(
     histogram of the same name would be refused. `forwarding` carries requests for accounts
     another worker owns (see `api.forwarding`); without one, the app makes its own and closes
     it at shutdown.
+
+    With `changes`, the app also serves the overview stream and the wallboard (tuned by `stream`).
+    `app.state.streams` is then their `BroadcastHub`: uvicorn waits for open responses to end
+    before it runs the lifespan shutdown, so a host that stops the server should call
+    `app.state.streams.close()` first (or set uvicorn's `timeout_graceful_shutdown`).
     """
     client = forwarding or httpx.AsyncClient(timeout=FORWARD_TIMEOUT_S)
-    document = openapi_document()
+    streams = None if changes is None else BroadcastHub(overviews, changes, poll_s=stream.poll_s)
+    document = openapi_document(live=streams is not None)
 
     async def openapi_json(request: Request) -> Response:
         return ORJSONResponse(document)
@@ -53,6 +65,8 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
+        if streams is not None:
+            streams.close()
         if forwarding is None:  # a client passed in belongs to the caller
             await client.aclose()
 
@@ -64,6 +78,13 @@ def create_app(
         Route("/metrics", probes.metrics(registry), methods=["GET"]),
         Route("/openapi.json", openapi_json, methods=["GET"]),
     ]
+    if streams is not None:
+        # A relayed stream may be silent for a heartbeat interval; a longer silence means a dead owner.
+        relay = StreamRelay(client, httpx.Timeout(FORWARD_TIMEOUT_S, read=3 * stream.heartbeat_s), streams.stopped)
+        routes += [
+            Route(STREAM_PATH, BearerAuth(OverviewStream(streams, relay, stream), keys), methods=["GET"]),
+            Route(WALLBOARD_PATH, wallboard(stream.heartbeat_s), methods=["GET"]),
+        ]
     app = Starlette(
         routes=routes,
         middleware=[Middleware(RequestLatencyMiddleware, histogram=request_latency_histogram(registry))],
@@ -72,4 +93,5 @@ def create_app(
     )
     # An API has exact paths: `/healthz/` is a 404, not a redirect a client must follow.
     app.router.redirect_slashes = False
+    app.state.streams = streams
     return app

@@ -19,7 +19,14 @@ from api.responses import not_ready_response
 FORWARDED_HEADER = "x-pingback-forwarded"
 # Ownership settles within a rebalance, which takes seconds.
 RETRY_AFTER_S = 2
+MOVING = "the account's partition is moving between workers"
 _RELAYED_HEADERS = ("content-type", "cache-control", "retry-after", "www-authenticate")
+
+
+def replay(request: Request, owner_url: str) -> tuple[str, dict[str, str]]:
+    """The URL and headers that ask the owner the same question, marked as forwarded once."""
+    url = owner_url.rstrip("/") + request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return url, {"authorization": request.headers.get("authorization", ""), FORWARDED_HEADER: "1"}
 
 
 class Forwarder:
@@ -28,9 +35,8 @@ class Forwarder:
 
     async def forward(self, request: Request, owner_url: str) -> Response:
         if FORWARDED_HEADER in request.headers:
-            return not_ready_response(RETRY_AFTER_S, "the account's partition is moving between workers")
-        url = owner_url.rstrip("/") + request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        headers = {"authorization": request.headers.get("authorization", ""), FORWARDED_HEADER: "1"}
+            return not_ready_response(RETRY_AFTER_S, MOVING)
+        url, headers = replay(request, owner_url)
         try:
             answer = await self._client.request(request.method, url, headers=headers)
         except httpx.HTTPError:

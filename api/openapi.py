@@ -128,7 +128,34 @@ def _ref(response: str) -> JsonObject:
     return {"$ref": f"#/components/responses/{response}"}
 
 
-def openapi_document() -> JsonObject:
+def _live_paths() -> JsonObject:
+    """The overview stream and the wallboard that reads it (served when the host tracks changes)."""
+    return {
+        "/api/v1/analytics/overview/stream": _operation(
+            "The overview as Server-Sent Events, sent again whenever the figures change",
+            {
+                "200": {
+                    "description": "An endless text/event-stream: `event: overview` with the same JSON as "
+                    "getOverview (`id:` its version) on connect and after each change, at most about 4 per "
+                    "second; `event: unavailable` with an Error body while the figures cannot be exact; "
+                    "a `: heartbeat` comment when idle; a `retry:` hint for reconnecting.",
+                    "content": {"text/event-stream": {"schema": {"type": "string"}}},
+                    "headers": _NO_STORE,
+                },
+                "401": _ref("Unauthorized"),
+            },
+            operationId="streamOverview",
+            security=[{"bearer": []}],
+        ),
+        "/wallboard": _operation(
+            "A self-contained live page of the overview; asks for a token once and keeps it in the browser",
+            {"200": {"description": "The page.", "content": {"text/html": {"schema": {"type": "string"}}}}},
+        ),
+    }
+
+
+def openapi_document(*, live: bool = False) -> JsonObject:
+    """The document; `live` adds the stream and the wallboard."""
     return {
         "openapi": "3.1.0",
         "info": {
@@ -185,6 +212,7 @@ def openapi_document() -> JsonObject:
                 },
             ),
             "/openapi.json": _operation("This document", {"200": _json("OpenAPI 3.1 document.", {"type": "object"})}),
+            **(_live_paths() if live else {}),
         },
         "components": {
             "schemas": {"Overview": OVERVIEW_SCHEMA, "Error": ERROR_SCHEMA},

@@ -42,6 +42,17 @@ class OverviewSource(Protocol):
         ...
 
 
+class ChangeSource(Protocol):
+    def version(self, account_id: str) -> int:
+        """A number that changes whenever the overview of `account_id` may have changed, including
+        when the 30-day window slides past an item; equal numbers mean equal figures.
+
+        Polled a few times a second per streamed account, so it must be cheap and synchronous.
+        Raises `NotReady` and `OwnedElsewhere` exactly as `OverviewSource.overview` would.
+        """
+        ...
+
+
 class KeyLookup(Protocol):
     def get(self, key_id: str) -> ApiKey | None:
         """The stored record for `key_id` (revoked ones included), or None if there is none."""

@@ -37,6 +37,8 @@ class Settings:
     max_ahead_s: int = 300
     retention_days: int = 90
     retention_sweep_s: int = 3600
+    # A comment line on idle wallboard streams this often, so proxies keep them open.
+    stream_heartbeat_s: int = 15
     # How long a dead worker keeps its partitions before the group moves them to the survivors.
     session_timeout_s: int = 30
 
@@ -78,6 +80,7 @@ class Settings:
             # SPEC §2: state may be forgotten after the retention period, never less than 31 days.
             retention_days=number("PINGBACK_RETENTION_DAYS", defaults.retention_days, 31),
             retention_sweep_s=number("PINGBACK_RETENTION_SWEEP_SECONDS", defaults.retention_sweep_s, 1),
+            stream_heartbeat_s=number("PINGBACK_STREAM_HEARTBEAT_SECONDS", defaults.stream_heartbeat_s, 1),
             # Kafka refuses sessions shorter than its group.min.session.timeout.ms (6 s by default).
             session_timeout_s=number("PINGBACK_SESSION_TIMEOUT_S", defaults.session_timeout_s, 6),
         )

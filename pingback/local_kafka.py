@@ -187,8 +187,13 @@ class LocalKafka:
 
 
 def _cluster_id() -> str:
-    # What `kafka-storage.sh random-uuid` prints: a URL-safe base64 UUID without padding.
-    return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+    """What `kafka-storage.sh random-uuid` prints: a URL-safe base64 UUID without padding.
+
+    Like Kafka's own generator, never one starting with "-": StorageTool would read it as an option.
+    """
+    while (cluster_id := base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")).startswith("-"):
+        pass
+    return cluster_id
 
 
 def _alive(pid: int) -> bool:

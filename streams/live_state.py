@@ -77,6 +77,10 @@ class LiveState:
         self.check_serving(account_id)
         return self.views.overview(account_id, now_us)
 
+    def version(self, account_id: str, now_us: int) -> int:
+        self.check_serving(account_id)
+        return self.views.version(account_id, now_us)
+
     def check_serving(self, account_id: str) -> None:
         if self._recovering:
             raise NotReady(RETRY_AFTER_S, "this worker is recovering state after a rebalance")

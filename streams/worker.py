@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+import os
+import signal
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import faust
@@ -18,7 +20,8 @@ from prometheus_client import CollectorRegistry
 
 from analytics.window import Views
 from api.app import create_app
-from api.ports import NotReady, OwnedElsewhere
+from api.stream import StreamSettings
+from api.ports import NotReady, OwnedElsewhere, Readiness
 from pingback.config import Settings
 from streams.app import create_faust_app
 from streams.keyring import KeyRing
@@ -30,17 +33,30 @@ from streams.topology import Topology, raw, wall_clock_us
 
 FORWARD_TIMEOUT_S = 5.0
 
+# Rebuild mode (pingback.rebuild_command): a coroutine run beside the worker and given its readiness.
+# It returns whether the worker goes on running; if not, the worker stops just as on SIGTERM.
+Supervisor = Callable[[Readiness], Awaitable[bool]]
+
 
 class OverviewRouter:
-    """`api.ports.OverviewSource`: local views for owned accounts, else the owner's address."""
+    """`api.ports.OverviewSource` and `ChangeSource`: local views for owned accounts, else the owner's address."""
 
     def __init__(self, app: faust.App, settings: Settings, state: LiveState, clock_us: Callable[[], int]) -> None:
         self._app, self._state, self._clock_us = app, state, clock_us
         self._routing_topic = app.topic(settings.conversation_topic, **raw())
 
     async def overview(self, account_id: str) -> dict[str, Any]:
+        self._ensure_local(account_id)
+        return self._state.overview(account_id, self._clock_us())
+
+    def version(self, account_id: str) -> int:
+        self._ensure_local(account_id)
+        return self._state.version(account_id, self._clock_us())
+
+    def _ensure_local(self, account_id: str) -> None:
+        """Return when this worker owns the account; else raise NotReady or OwnedElsewhere."""
         if self._state.owns(account_id):
-            return self._state.overview(account_id, self._clock_us())
+            return
         try:
             owner = self._app.router.external_topic_key_store(self._routing_topic, account_id.encode())
         except KeyError:
@@ -63,7 +79,7 @@ class WorkerReadiness:
         return self._state.readiness()
 
 
-def build_worker_app(settings: Settings) -> faust.App:
+def build_worker_app(settings: Settings, supervisor: Supervisor | None = None) -> faust.App:
     """The Faust app with its topology and the API mounted; nothing runs until the worker starts."""
     registry = CollectorRegistry()
     app = create_faust_app(settings)
@@ -74,20 +90,36 @@ def build_worker_app(settings: Settings) -> faust.App:
     @app.task
     async def follow_keys() -> None:
         await keyring.follow()
+    readiness = WorkerReadiness(state, keyring)
+    if supervisor is not None:
+
+        @app.task
+        async def supervise() -> None:
+            if not await supervisor(readiness):
+                os.kill(os.getpid(), signal.SIGTERM)
+    router = OverviewRouter(app, settings, state, wall_clock_us)
     api = create_app(
-        overviews=OverviewRouter(app, settings, state, wall_clock_us),
+        overviews=router,
+        changes=router,
         keys=keyring,
-        readiness=WorkerReadiness(state, keyring),
+        readiness=readiness,
         registry=registry,
         forwarding=httpx.AsyncClient(timeout=FORWARD_TIMEOUT_S),
+        stream=StreamSettings(heartbeat_s=settings.stream_heartbeat_s),
     )
+
+    @app.on_before_shutdown.connect
+    async def close_streams(sender: object, **kwargs: object) -> None:
+        # uvicorn waits for open responses before it stops: end the wallboard streams first.
+        api.state.streams.close()
+
     serve_asgi(app, api, host=settings.web_host, port=settings.web_port)
     return app
 
 
-def run_worker(settings: Settings, *, loglevel: str = "info") -> None:
+def run_worker(settings: Settings, *, loglevel: str = "info", supervisor: Supervisor | None = None) -> None:
     asyncio.run(ensure_topics(settings))
-    app = build_worker_app(settings)
+    app = build_worker_app(settings, supervisor)
     logging.getLogger("faust").setLevel(loglevel.upper())
     worker = faust.Worker(app, loglevel=loglevel, quiet=True)
     worker.execute_from_commandline()

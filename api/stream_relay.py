@@ -1,0 +1,70 @@
+"""Serving a stream for an account another worker owns, by relaying the owner's stream.
+
+Like `api.forwarding` for single answers: the owner is asked once, with the client's own
+`Authorization` and the one-hop `x-pingback-forwarded` mark, and its bytes are passed through
+untouched. A failure before anything was relayed becomes an `unavailable` event; after that the
+stream simply ends (SSE clients discard a half-received event) and the client reconnects.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import httpx
+from starlette.requests import Request
+
+from api import sse
+from api.forwarding import FORWARDED_HEADER, MOVING, replay
+
+UNREACHABLE = "the worker that holds the account's state is unreachable"
+
+
+class StreamRelay:
+    def __init__(self, client: httpx.AsyncClient, timeout: httpx.Timeout, stopped: asyncio.Event) -> None:
+        """`timeout.read` bounds the silence between chunks, so it must exceed the heartbeat
+        interval; `stopped` ends every relay at once (server shutdown)."""
+        self._client = client
+        self._timeout = timeout
+        self._stopped = stopped
+
+    async def relay(self, request: Request, owner_url: str) -> AsyncIterator[bytes]:
+        if FORWARDED_HEADER in request.headers:
+            # Two workers each think the other owns the account: end this hop, the client retries.
+            yield sse.unavailable(MOVING)
+            return
+        url, headers = replay(request, owner_url)
+        relayed = False
+        try:
+            async with self._client.stream("GET", url, headers=headers, timeout=self._timeout) as answer:
+                if answer.status_code != 200:
+                    yield sse.unavailable(f"the worker that holds the account's state answered {answer.status_code}")
+                    return
+                async for chunk in _until(answer.aiter_raw(), self._stopped):
+                    relayed = True
+                    yield chunk
+        except httpx.HTTPError:
+            if not relayed:
+                yield sse.unavailable(UNREACHABLE)
+
+
+async def _until(chunks: AsyncIterator[bytes], stopped: asyncio.Event) -> AsyncIterator[bytes]:
+    """`chunks` until they end or `stopped` is set, even while waiting for the next one."""
+    stop = asyncio.ensure_future(stopped.wait())
+    step: asyncio.Future[bytes] | None = None
+    try:
+        while True:
+            step = asyncio.ensure_future(anext(chunks))
+            await asyncio.wait((step, stop), return_when=asyncio.FIRST_COMPLETED)
+            if not step.done():
+                return
+            try:
+                chunk = step.result()
+            except StopAsyncIteration:
+                return
+            yield chunk
+    finally:
+        stop.cancel()
+        if step is not None and not step.done():
+            step.cancel()
+            await asyncio.wait((step,))  # let it unwind before the response it reads is closed
