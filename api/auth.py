@@ -15,8 +15,8 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from api.keys import ApiKey, parse_token, verify
-from api.ports import KeyLookup
-from api.responses import error_response
+from api.ports import KeyLookup, NotReady
+from api.responses import error_response, not_ready_response
 
 REALM = "pingback"
 
@@ -83,6 +83,8 @@ class BearerAuth:
             key = authenticate(request.headers.get("authorization"), self._keys)
         except AuthError as failure:
             response = failure.response()
+        except NotReady as not_ready:  # the keys are still loading: "unknown" would not be true yet
+            response = not_ready_response(not_ready.retry_after_s, not_ready.reason)
         else:
             response = await self._endpoint(request, key)
         await response(scope, receive, send)

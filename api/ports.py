@@ -55,7 +55,10 @@ class ChangeSource(Protocol):
 
 class KeyLookup(Protocol):
     def get(self, key_id: str) -> ApiKey | None:
-        """The stored record for `key_id` (revoked ones included), or None if there is none."""
+        """The stored record for `key_id` (revoked ones included), or None if there is none.
+
+        Raises `NotReady` while the keys are still being loaded, when "none" would not be known yet.
+        """
         ...
 
 

@@ -6,11 +6,21 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from pingback import demo_command, import_command, kafka_command, keys_command, simulate_command, worker_command
+from pingback import (
+    demo_command,
+    import_command,
+    kafka_command,
+    keys_command,
+    rebuild_command,
+    simulate_command,
+    worker_command,
+)
 from pingback.config import ConfigError
 from pingback.local_kafka import KafkaStartError
 
-COMMANDS = [kafka_command, worker_command, keys_command, simulate_command, demo_command, import_command]
+COMMANDS = [
+    kafka_command, worker_command, keys_command, simulate_command, demo_command, import_command, rebuild_command,
+]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -15,8 +15,11 @@ import logging
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from api.keys import ApiKey, decode_key_record
+from api.ports import NotReady
 
 log = logging.getLogger(__name__)
+# The keys topic is small: a worker has read it a second or so after it starts.
+RETRY_AFTER_S = 1
 
 
 class KeyRing:
@@ -29,6 +32,8 @@ class KeyRing:
         self.loaded = asyncio.Event()  # set once everything present at start-up has been read
 
     def get(self, key_id: str) -> ApiKey | None:
+        if not self.loaded.is_set():
+            raise NotReady(RETRY_AFTER_S, "this worker is still loading the API keys")
         return self._keys.get(key_id)
 
     def all(self) -> list[ApiKey]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -20,7 +21,9 @@ from typing import Any
 import httpx
 from aiokafka import AIOKafkaProducer
 
+from pingback.config import Settings
 from pingback.local_kafka import free_port
+from streams.topics import ensure_topics
 from tests.support.history import AGENT_TOPIC, Record
 
 PINGBACK = [sys.executable, "-m", "pingback.cli"]
@@ -72,6 +75,10 @@ class Deployment:
 
     def topic_of(self, record: Record) -> str:
         return self.agent_topic if record.topic == AGENT_TOPIC else self.conversation_topic
+
+    async def ensure_topics(self) -> None:
+        """Create the topics with the deployment's partition count, as the CLI and workers do."""
+        await ensure_topics(Settings.from_environ(self.env()))
 
     async def produce(self, records: Iterable[Record]) -> None:
         producer = AIOKafkaProducer(bootstrap_servers=self.kafka, acks="all", linger_ms=5)
@@ -149,6 +156,12 @@ class WorkerProcess:
 
     def overview(self, token: str) -> httpx.Response:
         return httpx.get(f"{self.base_url}{OVERVIEW}", headers={"Authorization": f"Bearer {token}"}, timeout=10)
+
+
+def metric(worker: WorkerProcess, name: str) -> float:
+    """The sum of every series of a Prometheus metric on the worker's /metrics."""
+    text = httpx.get(f"{worker.base_url}/metrics", timeout=5).text
+    return sum(float(value) for value in re.findall(rf"^{name}(?:{{[^}}]*}})? (\S+)$", text, re.M))
 
 
 def now_us() -> int:
