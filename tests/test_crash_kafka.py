@@ -4,22 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import random
-import re
 import time
 from pathlib import Path
 
 import httpx
 
-from tests.support.cluster import Deployment, WorkerProcess, now_us, wait_for_figures
+from tests.support.cluster import Deployment, WorkerProcess, metric, now_us, wait_for_figures
 from tests.support.history import decode_valid, generate_history
 from tests.support.reference import reference_overview
 
 FAST_FAILOVER = {"PINGBACK_SESSION_TIMEOUT_S": "6"}
-
-
-def metric(worker: WorkerProcess, name: str) -> float:
-    text = httpx.get(f"{worker.base_url}/metrics", timeout=5).text
-    return sum(float(value) for value in re.findall(rf"^{name}(?:{{[^}}]*}})? (\S+)$", text, re.M))
 
 
 async def wait_until_ingesting(worker: WorkerProcess, timeout_s: float = 120) -> None:
