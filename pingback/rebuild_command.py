@@ -21,14 +21,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import dataclasses
 import sys
 import time
-from pathlib import Path
 
 from aiokafka.errors import KafkaConnectionError, KafkaError
 
 from pingback.config import Settings
+from pingback.worker_command import add_worker_arguments, worker_settings
 from streams.reset import (
     EventLog,
     UnsafeDataDir,
@@ -46,19 +45,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     rebuild = subparsers.add_parser("rebuild", help="rebuild all state from the start of the event topics")
     rebuild.add_argument("--yes", action="store_true", help="do not ask for confirmation (needed without a terminal)")
     rebuild.add_argument("--serve", action="store_true", help="keep running as a normal worker once rebuilt")
-    rebuild.add_argument("--port", type=int, default=None,
-                         help="HTTP port of the rebuilding worker, which answers 503 until complete "
-                              "(default: PINGBACK_WEB_PORT or 8080)")  # fmt: skip
-    rebuild.add_argument("--data-dir", type=Path, default=None,
-                         help="local state to delete and rebuild (default: PINGBACK_DATA_DIR)")  # fmt: skip
-    rebuild.add_argument("--loglevel", default="warn", choices=["crit", "error", "warn", "info", "debug"])
+    add_worker_arguments(rebuild, port_help="HTTP port of the rebuilding worker, which answers 503 until complete",
+                         data_dir_help="local state to delete and rebuild")  # fmt: skip
     rebuild.set_defaults(run=_run)
 
 
 def _run(args: argparse.Namespace) -> int:
-    settings = Settings.from_environ()
-    overrides = {"web_port": args.port, "data_dir": args.data_dir}
-    settings = dataclasses.replace(settings, **{k: v for k, v in overrides.items() if v is not None})
+    settings = worker_settings(args)
     if not args.yes and not sys.stdin.isatty():
         return _refuse("standard input is not a terminal, so there is no one to confirm; pass --yes to rebuild")
     try:

@@ -9,19 +9,27 @@ from pathlib import Path
 from pingback.config import Settings
 
 
+def add_worker_arguments(parser: argparse.ArgumentParser, *, port_help: str, data_dir_help: str) -> None:
+    """The options every command that runs a worker shares (`worker`, `rebuild`)."""
+    parser.add_argument("--port", type=int, default=None, help=f"{port_help} (default: PINGBACK_WEB_PORT or 8080)")
+    parser.add_argument("--data-dir", type=Path, default=None, help=f"{data_dir_help} (default: PINGBACK_DATA_DIR)")
+    parser.add_argument("--loglevel", default="warn", choices=["crit", "error", "warn", "info", "debug"])
+
+
+def worker_settings(args: argparse.Namespace) -> Settings:
+    """Settings from the environment, with the command line's --port and --data-dir on top."""
+    overrides = {"web_port": args.port, "data_dir": args.data_dir}
+    return dataclasses.replace(Settings.from_environ(), **{k: v for k, v in overrides.items() if v is not None})
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     worker = subparsers.add_parser("worker", help="run the stream processor with the HTTP API")
-    worker.add_argument("--port", type=int, default=None, help="HTTP port (default: PINGBACK_WEB_PORT or 8080)")
-    worker.add_argument("--data-dir", type=Path, default=None, help="local state (default: PINGBACK_DATA_DIR)")
-    worker.add_argument("--loglevel", default="warn", choices=["crit", "error", "warn", "info", "debug"])
+    add_worker_arguments(worker, port_help="HTTP port", data_dir_help="local state")
     worker.set_defaults(run=_run)
 
 
 def _run(args: argparse.Namespace) -> int:
     from streams.worker import run_worker  # Faust is heavy to import; only this command needs it
 
-    settings = Settings.from_environ()
-    overrides = {"web_port": args.port, "data_dir": args.data_dir}
-    settings = dataclasses.replace(settings, **{k: v for k, v in overrides.items() if v is not None})
-    run_worker(settings, loglevel=args.loglevel)
+    run_worker(worker_settings(args), loglevel=args.loglevel)
     return 0
