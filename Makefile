@@ -8,6 +8,7 @@ PINGBACK := $(VENV)/bin/pingback
 STAMP := $(VENV)/.installed
 KAFKA_PORT ?= 9092
 CHROMIUM := /usr/bin/chromium
+WRK := /usr/bin/wrk
 # Debian packages need root: use sudo when not already root.
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
@@ -22,12 +23,13 @@ $(STAMP): pyproject.toml constraints.txt
 setup: $(STAMP)
 	$(PINGBACK) kafka install
 
-# The wallboard's browser test drives Debian's chromium (never a browser download).
-$(CHROMIUM):
+# Debian packages for tests and benchmarks: chromium for the wallboard's browser test (never a
+# browser download), wrk for load.
+$(CHROMIUM) $(WRK):
 	$(SUDO) apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium wrk
 
-test: setup $(CHROMIUM)
+test: setup $(CHROMIUM) $(WRK)
 	$(PY) -m pytest
 
 # Kafka, a worker with the API, a demo key and simulated traffic; Ctrl-C stops it all.
