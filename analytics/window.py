@@ -69,6 +69,7 @@ class AccountView:
         self._active_agents = 0
         self._names: dict[str, str] = {}  # agent_id -> display name, for agents with facts
         self.version = _next_version()  # changes whenever a figure may have changed
+        self._rendered: tuple[int, dict[str, Any]] | None = None  # (version, overview) last rendered
 
     @property
     def totals(self) -> Tally:
@@ -123,9 +124,16 @@ class AccountView:
         self.version = _next_version()
 
     def overview(self, now_us: int) -> dict[str, Any]:
-        """SPEC §3 as of `now_us` (or of the watermark, if the clock stepped back)."""
+        """SPEC §3 as of `now_us` (or of the watermark, if the clock stepped back); shared, read-only.
+
+        Rendered once per version: between changes every request gets the same dict, which is
+        what keeps a read-heavy endpoint (and every wallboard) from re-ranking agents each time.
+        """
         self.advance(now_us)
-        return render_overview(self._totals, self._open_conversations, self._active_agents, self._names)
+        if self._rendered is None or self._rendered[0] != self.version:
+            figures = render_overview(self._totals, self._open_conversations, self._active_agents, self._names)
+            self._rendered = (self.version, figures)
+        return self._rendered[1]
 
     def _count(self, part: Contribution, sign: int) -> None:
         self._open_conversations += sign * part.is_open

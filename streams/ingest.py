@@ -5,8 +5,9 @@ The Faust agent is a thin loop around `Ingestor.ingest`; tests drive it with pla
 Crash safety rests on two properties of the facts (see `analytics.facts`): folding is a join,
 so re-processing a record after a crash changes nothing; and the views are derived from the
 facts, rebuilt from the tables whenever partitions are assigned. The table is written on every
-valid record, even when the facts did not change: after a `kill -9` the local store may hold a
-write whose changelog message never left, and the redelivered record is what re-sends it.
+valid record, even when the facts did not change, so a redelivered record re-sends its facts
+whatever became of its earlier write; the shell (`streams.fact_tables`) makes a batch's writes
+durable before its records are acknowledged.
 """
 
 from __future__ import annotations

@@ -13,12 +13,13 @@ import faust
 from aiokafka.admin import AIOKafkaAdminClient
 
 from analytics.time import DAY_US
+from events.schema import EVENT_TYPES
 from pingback.config import Settings
+from streams.fact_tables import FactBatch
 from streams.ingest import Accepted, Ingestor, Misrouted, Record
 from streams.live_state import LiveState, TopicPartition
 from streams.metrics import ProcessorMetrics
 from streams.retention import RetentionSweeper
-
 
 
 def raw() -> dict[str, faust.Schema]:
@@ -29,7 +30,13 @@ def raw() -> dict[str, faust.Schema]:
     for their store at all; they pick serializers from key_type/value_type (bytes → raw).
     """
     return {"schema": faust.Schema(key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw")}
+
+
 LAG_INTERVAL_S = 5.0
+# A batch is what one FactBatch.flush() makes durable: larger ones amortise more, and an event
+# waits at most BATCH_WITHIN_S for its batch to fill (what live traffic adds to its latency).
+BATCH_MAX_EVENTS = 1000
+BATCH_WITHIN_S = 0.05
 
 
 def wall_clock_us() -> int:
@@ -49,20 +56,24 @@ class Topology:
         self.app, self.settings, self.state, self.metrics, self.clock_us = app, settings, state, metrics, clock_us
         # -- topics
         self.events = app.topic(settings.conversation_topic, settings.agent_topic, **raw())
-        self.dead_letters = app.topic(settings.dead_letter_topic, **raw())
         # -- tables: facts, keyed "<account>/<conversation or agent id>", values msgpack bytes
         tables = {"partitions": settings.partitions, "key_type": bytes, "value_type": bytes,
                   "on_changelog_event": self._on_changelog_event}
         self.conversations = app.Table("conversations", **tables)
         self.agents = app.Table("agents", **tables)
+        # The agent writes through these, a batch at a time (see streams.fact_tables); recovery reads the tables.
+        self.batch = FactBatch(app, self.conversations, self.agents)
+        conversations, agents = self.batch.tables
         self.ingestor = Ingestor(
-            conversations=self.conversations, agents=self.agents, views=state.views,
+            conversations=conversations, agents=agents, views=state.views,
             max_ahead_us=settings.max_ahead_s * 1_000_000, clock_us=clock_us, partition_of=state.partition_of,
         )
         self.sweeper = RetentionSweeper(
-            conversations=self.conversations, views=state.views, partition_of=state.partition_of,
+            conversations=conversations, views=state.views, partition_of=state.partition_of,
             retention_us=settings.retention_days * DAY_US, interval_s=settings.retention_sweep_s,
         )
+        # Per-event counters, their label children looked up once rather than per event.
+        self._processed = {event_type: metrics.processed.labels(event_type) for event_type in EVENT_TYPES}
         self._next_offsets: dict[TopicPartition, int] = {}
         self._rebalance_started = time.monotonic()
         # -- agents and hooks
@@ -72,28 +83,34 @@ class Topology:
         app.timer(LAG_INTERVAL_S)(self._measure_lag)
 
     async def _fold_events(self, stream: faust.StreamT) -> None:
-        async for event in stream.events():
-            message = event.message
-            outcome = self.ingestor.ingest(
-                # A tombstone (value None) is not an event: it is rejected like any other empty record.
-                Record(message.topic, message.partition, message.offset, message.key, message.value or b"")
-            )
-            if isinstance(outcome, Accepted):
-                self.metrics.processed.labels(outcome.event_type).inc()
-            elif isinstance(outcome, Misrouted):
-                await self.app.send(
-                    message.topic, key=outcome.account_id.encode(), value=message.value, partition=outcome.partition,
-                    key_serializer="raw", value_serializer="raw",
-                )
-                self.metrics.rerouted.inc()
-            else:
-                # The original key keeps the dead letter next to its account's events.
-                await self.dead_letters.send(key=message.key, value=outcome.dead_letter)
-                self.metrics.rejected.labels(outcome.kind).inc()
-            if self.sweeper.due(message.partition):
-                self.metrics.forgotten.inc(self.sweeper.sweep(message.partition, self.clock_us()))
-            self._next_offsets[(message.topic, message.partition)] = message.offset + 1
-            self.state.processed(message.topic, message.partition, message.offset)
+        # Events are acknowledged when the batch's block has run, so every write of a batch is
+        # durable (FactBatch.flush) before any of its offsets can be committed: still at-least-once.
+        async for events in stream.take_events(BATCH_MAX_EVENTS, within=BATCH_WITHIN_S):
+            for event in events:
+                self._fold(event.message)
+            await self.batch.flush()
+            for event in events:
+                message = event.message
+                self._next_offsets[(message.topic, message.partition)] = message.offset + 1
+                self.state.processed(message.topic, message.partition, message.offset)
+
+    def _fold(self, message: faust.types.Message) -> None:
+        self.batch.partition = message.partition
+        outcome = self.ingestor.ingest(
+            # A tombstone (value None) is not an event: it is rejected like any other empty record.
+            Record(message.topic, message.partition, message.offset, message.key, message.value or b"")
+        )
+        if isinstance(outcome, Accepted):
+            self._processed[outcome.event_type].inc()
+        elif isinstance(outcome, Misrouted):
+            self.batch.send(message.topic, outcome.account_id.encode(), message.value, partition=outcome.partition)
+            self.metrics.rerouted.inc()
+        else:
+            # The original key keeps the dead letter next to its account's events.
+            self.batch.send(self.settings.dead_letter_topic, message.key, outcome.dead_letter)
+            self.metrics.rejected.labels(outcome.kind).inc()
+        if self.sweeper.due(message.partition):
+            self.metrics.forgotten.inc(self.sweeper.sweep(message.partition, self.clock_us()))
 
     async def _on_changelog_event(self, event: object) -> None:
         self.metrics.changelog_recovered.inc()

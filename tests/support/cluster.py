@@ -164,6 +164,25 @@ def metric(worker: WorkerProcess, name: str) -> float:
     return sum(float(value) for value in re.findall(rf"^{name}(?:{{[^}}]*}})? (\S+)$", text, re.M))
 
 
+def handled(worker: WorkerProcess) -> float:
+    """Records the worker has folded or dead-lettered since it started."""
+    return metric(worker, "pingback_events_processed_total") + metric(worker, "pingback_events_rejected_total")
+
+
+async def wait_until_handled(worker: WorkerProcess, records: float, timeout_s: float = 120) -> None:
+    """Until the worker has handled at least `records` records since it started."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        assert worker.process is not None and worker.process.poll() is None, worker.log_tail()
+        try:
+            if await asyncio.to_thread(handled, worker) >= records:
+                return
+        except httpx.TransportError:
+            pass
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"worker never handled {records} records:\n{worker.log_tail()}")
+
+
 def now_us() -> int:
     return time.time_ns() // 1000
 
