@@ -8,6 +8,7 @@ which is what keeps its state in one worker.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -53,8 +54,7 @@ async def ensure_topics(settings: Settings) -> None:
                 )
             except TopicAlreadyExistsError:
                 pass  # another worker or the importer created it first: fine
-        described = await admin.describe_topics([settings.conversation_topic, settings.agent_topic])
-        for topic in described:
+        for topic in await _describe_when_visible(admin, [settings.conversation_topic, settings.agent_topic]):
             count = len(topic["partitions"])
             if count != settings.partitions:
                 raise TopicLayoutError(
@@ -63,3 +63,13 @@ async def ensure_topics(settings: Settings) -> None:
                 )
     finally:
         await admin.close()
+
+
+async def _describe_when_visible(admin: AIOKafkaAdminClient, names: list[str], attempts: int = 50) -> list[dict]:
+    """Describe `names`, waiting out the moment after creation when metadata shows no partitions yet."""
+    for _ in range(attempts):
+        described = await admin.describe_topics(names)
+        if all(topic["partitions"] for topic in described):
+            return described
+        await asyncio.sleep(0.1)
+    return described
