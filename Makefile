@@ -32,6 +32,13 @@ $(CHROMIUM) $(WRK):
 test: setup $(CHROMIUM) $(WRK)
 	$(PY) -m pytest
 
+# Every benchmark (bench/README.md): one throwaway Kafka broker, results in bench/results/*.json,
+# and the summary table printed at the end.
+bench: setup $(WRK)
+	$(PY) -m pip install -q -c constraints.txt -e '.[dev,bench]'
+	$(PY) bench/decode_bench.py
+	$(PY) -m bench
+
 # Kafka, a worker with the API, a demo key and simulated traffic; Ctrl-C stops it all.
 demo: setup
 	$(PINGBACK) demo $(DEMO_ARGS)

@@ -1,0 +1,72 @@
+"""Every benchmark against one throwaway Kafka broker, then the summary table for the README.
+
+    .venv/bin/python -m bench               # ~15 min; `make bench` also runs bench/decode_bench.py
+    .venv/bin/python -m bench --report      # only print the table from bench/results/*.json
+
+Each benchmark runs as its own process (a clean interpreter, as a worker would have) and writes
+bench/results/<name>.json; the table is built from those files, so it can be re-printed any time.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from typing import Any
+
+from bench.common import RESULTS, kafka_broker, markdown_table
+
+BENCHMARKS = ["ingest", "endpoint", "wallboard", "recovery", "memory"]
+
+
+def load(name: str) -> dict[str, Any]:
+    return json.loads((RESULTS / f"{name}.json").read_text())
+
+
+def summary() -> str:
+    ingest, endpoint, wall, recovery, memory = (load(name) for name in BENCHMARKS)
+    worker, bare, floor = (ingest["results"][name] for name in ("worker", "baseline", "faust_floor"))
+    sizes = list(endpoint["summary"])
+    small, large = endpoint["summary"][sizes[0]], endpoint["summary"][sizes[-1]]
+    fan_out, replay, ready = wall["phases"]["fan_out"], recovery["replay"], recovery["restart_to_ready"]
+    rows = [
+        ["ingest, one worker", f"{worker['events_per_s']:,} events/s ({worker['cpu_us_per_event']} µs CPU/event)",
+         f"bare consumer {bare['events_per_s']:,}/s; Faust no-op agent {floor['events_per_s']:,}/s",
+         f"{worker['ratio_to_baseline']:.3f} of bare, {worker['events_per_s'] / floor['events_per_s']:.2f} of Faust floor",
+         "≥ 30,000/s and ≥ 0.40"],
+        *[[f"overview, {int(size):,} conversations", (f"{s['overview_rps']:,} req/s, p50 {s['overview_p50_us'] / 1000:.1f} ms, "
+           f"p99 {s['overview_p99_us'] / 1000:.1f} ms"), f"constant route {s['constant_rps']:,} req/s",
+           f"{s['ratio_to_constant']:.2f}", "≥ 0.80, p99 ≤ 5 ms"] for size, s in ((sizes[0], small), (sizes[-1], large))],
+        ["overview, 1k → 1M conversations", f"{endpoint['change_first_to_last_size']:+.1%} req/s", "", "", "within ±20 %"],
+        [f"wallboard, {fan_out['streams']:,} streams", f"p50 {fan_out['p50_ms']} ms, p99 {fan_out['p99_ms']} ms",
+         f"{wall['phases']['baseline']['streams']} streams: p99 {wall['phases']['baseline']['p99_ms']} ms",
+         f"{wall['p99_ratio_fan_out_to_baseline']:.2f}", "p99 ≤ 1 s"],
+        ["replay from the start", f"{replay['events_per_s']:,} events/s", f"bare consumer {replay['baseline_events_per_s']:,}/s",
+         f"{replay['ratio_to_baseline']:.3f}", ""],
+        ["restart to ready, RocksDB intact", f"{ready['local_state_intact']['seconds']} s",
+         f"empty deployment {ready['empty_deployment_baseline']['seconds']} s", f"{ready['ratio_intact_to_baseline']:.2f}", ""],
+        ["restart to ready, local state lost", (f"{ready['local_state_lost']['seconds']} s "
+         f"({ready['local_state_lost']['changelog_records_read']:,.0f} changelog records)"),
+         f"empty deployment {ready['empty_deployment_baseline']['seconds']} s", f"{ready['ratio_lost_to_baseline']:.2f}", ""],
+        ["memory, per conversation", (f"views {memory['views']['bytes_per_conversation']:,} B; worker RSS "
+         f"{memory['worker']['rss_bytes_per_conversation']:,} B; RocksDB {memory['worker']['state_disk_bytes_per_conversation']:,} B"),
+         "difference of two sizes", "", ""],
+        ["memory, per account", f"views {memory['views']['bytes_per_account']:,} B", "difference of two sizes", "", ""],
+    ]  # fmt: skip
+    machine = ingest["machine"]
+    head = f"{machine['cpu']}, {machine['cores']} cores, {machine['ram_gib']} GiB RAM, Python {machine['python']}; {ingest['date']}"
+    return head + "\n\n" + markdown_table(["benchmark", "result", "baseline (same run)", "ratio", "target"], rows)
+
+
+def main() -> None:
+    if "--report" not in sys.argv:
+        with kafka_broker() as kafka:
+            for name in BENCHMARKS:
+                print(f"== bench.{name}", flush=True)
+                subprocess.run([sys.executable, "-m", f"bench.{name}"], env={**os.environ, "KAFKA_BOOTSTRAP_SERVERS": kafka}, check=True)
+    print(summary())
+
+
+if __name__ == "__main__":
+    main()
