@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import functools
 import itertools
 import sys
 import time
@@ -39,8 +38,6 @@ DEFAULT_REJECTS = Path("import-rejects.txt")
 CHUNK_LINES = 2_000
 BATCH_BYTES = 512 * 1024  # well under the broker's default 1 MB request limit
 LINGER_MS = 20
-# murmur2 is pure Python in aiokafka and costs more than the whole event check; accounts repeat.
-PARTITION_CACHE = 65_536
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -102,7 +99,7 @@ class Importer:
         self.elapsed_s = 0.0
         self._rejects = rejects
         self._bar = bar
-        self._partition_of = functools.lru_cache(maxsize=PARTITION_CACHE)(partitioner(settings.partitions))
+        self._partition_of = partitioner(settings.partitions)  # cached per account id
         # The worker's own clock rule: `occurred_at` at most max_ahead_s ahead of the wall clock.
         self._checker = LineChecker(
             conversation_topic=settings.conversation_topic, agent_topic=settings.agent_topic,
