@@ -21,10 +21,11 @@ class Created(NamedTuple):
 
 
 class FirstReply(NamedTuple):
-    """Counts towards avg_first_response at first_reply_at."""
+    """Counts towards the first-response figures at first_reply_at, for its first responder."""
 
     ts_us: int
     duration_us: int
+    responder: str
 
 
 class Resolution(NamedTuple):
@@ -69,8 +70,9 @@ def contribution(facts: ConversationFacts) -> Contribution | None:
         return None
     created_us, _, channel = facts.created
     first_reply = None
-    if facts.first_reply_us is not None:
-        first_reply = FirstReply(facts.first_reply_us, max(0, facts.first_reply_us - created_us))
+    if facts.first_reply is not None:
+        reply_us, _, responder = facts.first_reply
+        first_reply = FirstReply(reply_us, max(0, reply_us - created_us), responder)
     resolution = None
     if facts.status is not None and facts.status[2] == "resolved":
         resolved_us, _, _, resolver = facts.status

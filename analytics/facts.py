@@ -11,6 +11,8 @@ Facts are stored as raw bytes in Faust tables, so they are compact msgpack array
 
 from __future__ import annotations
 
+import bisect
+
 import msgspec
 
 from analytics.time import DAY_US
@@ -28,6 +30,8 @@ MIN_RETENTION_US = 31 * DAY_US  # SPEC §2: never less, so nothing inside the 30
 
 # (ts_us, event_id, channel)
 CreatedFact = tuple[int, str, str]
+# (ts_us, event_id, agent_id) of the earliest agent message: first_reply_at and the first responder
+ReplyFact = tuple[int, str, str]
 # (ts_us, event_id, status, agent_id)
 StatusFact = tuple[int, str, str, str | None]
 # (ts_us, event_id, rating)
@@ -41,9 +45,11 @@ AgentNameFact = tuple[int, str, str]
 class ConversationFacts(msgspec.Struct, frozen=True, array_like=True):
     last_event_us: int  # newest event of any kind: what retention measures from
     created: CreatedFact | None = None  # earliest created event
-    first_reply_us: int | None = None  # earliest agent message
+    first_reply: ReplyFact | None = None  # earliest agent message
     status: StatusFact | None = None  # latest status change; None means "open"
     rating: RatingFact | None = None  # latest rating
+    # The table key names the conversation too; the views need it to find its report row.
+    conversation_id: str = ""
 
     @property
     def status_now(self) -> str:
@@ -52,8 +58,16 @@ class ConversationFacts(msgspec.Struct, frozen=True, array_like=True):
 
 class AgentFacts(msgspec.Struct, frozen=True, array_like=True):
     agent_id: str
-    status: AgentStatusFact  # latest status change
+    # Every status change in (ts_us, event_id) order: the status history (SPEC §2). A set under
+    # union, so it is a join like the other facts; retention may drop entries before its horizon
+    # except the latest of them (`forget_agent_history`), so it is never empty.
+    history: tuple[AgentStatusFact, ...]
     name: AgentNameFact | None = None  # latest status change that carried a name
+
+    @property
+    def status(self) -> AgentStatusFact:
+        """The latest status change: what holds now."""
+        return self.history[-1]
 
 
 def _status_rank(status: StatusFact) -> tuple[int, str, str, str]:
@@ -63,7 +77,7 @@ def _status_rank(status: StatusFact) -> tuple[int, str, str, str]:
 
 def fold_conversation(facts: ConversationFacts | None, event: ConversationEvent, ts_us: int) -> ConversationFacts:
     """`facts` with `event` (which occurred at `ts_us`) folded in; `facts` itself when nothing changed."""
-    base = facts if facts is not None else ConversationFacts(last_event_us=ts_us)
+    base = facts if facts is not None else ConversationFacts(last_event_us=ts_us, conversation_id=event.conversation_id)
     changes: dict[str, object] = {}
     if ts_us > base.last_event_us:
         changes["last_event_us"] = ts_us
@@ -73,8 +87,11 @@ def fold_conversation(facts: ConversationFacts | None, event: ConversationEvent,
             changes["created"] = created
     elif isinstance(event, MessageCreated):
         # Contact and bot messages are not replies (SPEC §2).
-        if event.sender_type == "agent" and (base.first_reply_us is None or ts_us < base.first_reply_us):
-            changes["first_reply_us"] = ts_us
+        if event.sender_type == "agent":
+            # agent_id is required for agent messages (SPEC §1); the earliest by (ts, event_id) wins.
+            reply = (ts_us, event.event_id, event.agent_id or "")
+            if base.first_reply is None or reply < base.first_reply:
+                changes["first_reply"] = reply
     elif isinstance(event, ConversationStatusChanged):
         status = (ts_us, event.event_id, event.status, event.agent_id)
         if base.status is None or _status_rank(status) > _status_rank(base.status):
@@ -91,10 +108,14 @@ def fold_agent(facts: AgentFacts | None, event: AgentStatusChanged, ts_us: int) 
     status = (ts_us, event.event_id, event.status)
     name = None if event.name is None else (ts_us, event.event_id, event.name)
     if facts is None:
-        return AgentFacts(agent_id=event.agent_id, status=status, name=name)
+        return AgentFacts(agent_id=event.agent_id, history=(status,), name=name)
     changes: dict[str, object] = {}
-    if status > facts.status:
-        changes["status"] = status
+    history = facts.history
+    if status > history[-1]:  # the usual case: events arrive roughly in order
+        changes["history"] = (*history, status)
+    elif status not in history:
+        at = bisect.bisect(history, status)
+        changes["history"] = (*history[:at], status, *history[at:])
     if name is not None and (facts.name is None or name > facts.name):
         changes["name"] = name
     return msgspec.structs.replace(facts, **changes) if changes else facts
@@ -112,6 +133,14 @@ def is_forgettable(facts: ConversationFacts, now_us: int, retention_us: int = DE
     check_retention_us(retention_us)
     settled = facts.created is None or facts.status_now == "resolved"
     return settled and now_us - facts.last_event_us >= retention_us
+
+
+def forget_agent_history(facts: AgentFacts, horizon_us: int) -> AgentFacts:
+    """`facts` without the status changes before `horizon_us`, except the latest of them (SPEC §2):
+    it gives the status at the horizon, so the step function from the horizon on is unchanged."""
+    history = facts.history
+    keep_from = max(0, bisect.bisect_left(history, (horizon_us,)) - 1)
+    return facts if keep_from == 0 else msgspec.structs.replace(facts, history=history[keep_from:])
 
 
 _encoder = msgspec.msgpack.Encoder()

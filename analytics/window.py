@@ -28,7 +28,10 @@ from sortedcontainers import SortedDict
 
 from analytics.contribution import Contribution, WindowItem, agent_contribution, contribution
 from analytics.facts import AgentFacts, ConversationFacts
+from analytics.figures import Report
 from analytics.overview import render_overview
+from analytics.report import ReportQuery, build_report
+from analytics.report_rows import ConversationRows
 from analytics.tally import Tally
 from analytics.time import BUCKET_US, WINDOW_US
 
@@ -68,6 +71,8 @@ class AccountView:
         self._open_conversations = 0
         self._active_agents = 0
         self._names: dict[str, str] = {}  # agent_id -> display name, for agents with facts
+        self._rows = ConversationRows()  # every existing conversation, for reports over any period
+        self._agents: dict[str, AgentFacts] = {}  # their status histories, for reports
         self.version = _next_version()  # changes whenever a figure may have changed
         self._rendered: tuple[int, dict[str, Any]] | None = None  # (version, overview) last rendered
 
@@ -106,11 +111,19 @@ class AccountView:
             self._count(before, -1)
         if after is not None:
             self._count(after, 1)
+        self._rows.put((new or old).conversation_id, after)  # type: ignore[union-attr]
         self.version = _next_version()
 
     def apply_agent(self, old: AgentFacts | None, new: AgentFacts | None, now_us: int) -> None:
         """Replace what an agent contributed under `old` facts by what it contributes under `new`."""
         self.advance(now_us)
+        if old == new:
+            return
+        if new is None:
+            self._agents.pop(old.agent_id, None)  # type: ignore[union-attr]
+        else:
+            self._agents[new.agent_id] = new
+        self.version = _next_version()  # a report's time in status changes with the history
         before = None if old is None else agent_contribution(old)
         after = None if new is None else agent_contribution(new)
         if before == after:
@@ -134,6 +147,10 @@ class AccountView:
             figures = render_overview(self._totals, self._open_conversations, self._active_agents, self._names)
             self._rendered = (self.version, figures)
         return self._rendered[1]
+
+    def report(self, query: ReportQuery) -> Report:
+        """SPEC §4 for `query`; exact for any period (see `analytics.report`)."""
+        return build_report(self._rows, self._agents, query)
 
     def _count(self, part: Contribution, sign: int) -> None:
         self._open_conversations += sign * part.is_open
@@ -180,6 +197,11 @@ class Views:
         """The account's overview; all zeros for an account without data (not stored, so probes cost nothing)."""
         view = self._accounts.get(account_id)
         return (view if view is not None else AccountView()).overview(now_us)
+
+    def report(self, account_id: str, query: ReportQuery) -> Report:
+        """The account's report; all zeros for an account without data."""
+        view = self._accounts.get(account_id)
+        return (view if view is not None else AccountView()).report(query)
 
     def version(self, account_id: str, now_us: int) -> int:
         """A number that changes whenever the account's overview as of `now_us` may have changed; 0 without data."""

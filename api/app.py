@@ -21,7 +21,8 @@ from api.forwarding import Forwarder
 from api.metrics import RequestLatencyMiddleware, request_latency_histogram
 from api.openapi import openapi_document
 from api.overview import OverviewEndpoint
-from api.ports import ChangeSource, KeyLookup, OverviewSource, Readiness
+from api.ports import ChangeSource, KeyLookup, OverviewSource, Readiness, ReportSource
+from api.report import REPORT_PATH, ReportEndpoint, ReportSettings
 from api.responses import ORJSONResponse
 from api.stream import DEFAULT_STREAM, STREAM_PATH, OverviewStream, StreamSettings
 from api.stream_relay import StreamRelay
@@ -41,6 +42,7 @@ def create_app(
     forwarding: httpx.AsyncClient | None = None,
     changes: ChangeSource | None = None,
     stream: StreamSettings = DEFAULT_STREAM,
+    reports: tuple[ReportSource, ReportSettings] | None = None,
 ) -> Starlette:
     """The API app.
 
@@ -50,6 +52,8 @@ def create_app(
     another worker owns (see `api.forwarding`); without one, the app makes its own and closes
     it at shutdown.
 
+    With `reports` (a source and its settings), the app also serves `GET /api/v1/analytics/report`.
+
     With `changes`, the app also serves the overview stream and the wallboard (tuned by `stream`).
     `app.state.streams` is then their `BroadcastHub`: uvicorn waits for open responses to end
     before it runs the lifespan shutdown, so a host that stops the server should call
@@ -57,7 +61,7 @@ def create_app(
     """
     client = forwarding or httpx.AsyncClient(timeout=FORWARD_TIMEOUT_S)
     streams = None if changes is None else BroadcastHub(overviews, changes, poll_s=stream.poll_s)
-    document = openapi_document(live=streams is not None)
+    document = openapi_document(live=streams is not None, reports=reports is not None)
 
     async def openapi_json(request: Request) -> Response:
         return ORJSONResponse(document)
@@ -78,6 +82,9 @@ def create_app(
         Route("/metrics", probes.metrics(registry), methods=["GET"]),
         Route("/openapi.json", openapi_json, methods=["GET"]),
     ]
+    if reports is not None:
+        source, settings = reports
+        routes.append(Route(REPORT_PATH, BearerAuth(ReportEndpoint(source, Forwarder(client), settings), keys), methods=["GET"]))
     if streams is not None:
         # A relayed stream may be silent for a heartbeat interval; a longer silence means a dead owner.
         relay = StreamRelay(client, httpx.Timeout(FORWARD_TIMEOUT_S, read=3 * stream.heartbeat_s), streams.stopped)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from analytics.figures import Report
+from analytics.report import ReportQuery
 from api.keys import ApiKey
 
 # The SPEC §3 overview as the metric core computes it; `api.openapi.OVERVIEW_SCHEMA` is its
@@ -39,6 +41,12 @@ class OverviewSource(Protocol):
         Raises `NotReady` while it cannot be exact here, and `OwnedElsewhere` when another worker
         holds the account's state (the API then forwards the request there).
         """
+        ...
+
+
+class ReportSource(Protocol):
+    async def report(self, account_id: str, query: ReportQuery) -> Report:
+        """The SPEC §4 report of `account_id` for `query`; raises exactly as `OverviewSource.overview`."""
         ...
 
 

@@ -57,16 +57,17 @@ def synthetic_facts(conversations: int, now_us: int, account: str = ACCOUNT, see
         facts = ConversationFacts(
             last_event_us=min(resolved_us, now_us),
             created=(created_us, f"c{n}", rng.choice(CHANNELS)),
-            first_reply_us=reply_us if reply_us < now_us else None,
+            first_reply=(reply_us, f"m{n}", rng.choice(agents)) if reply_us < now_us else None,
             status=(resolved_us, f"s{n}", "resolved", rng.choice(agents)) if resolved else None,
             rating=(resolved_us + 1, f"r{n}", rng.randint(1, 5)) if resolved and rng.random() < 0.4 else None,
+            conversation_id=f"cnv_{n}",
         )
         yield fact_key(account, f"cnv_{n}"), encode_facts(facts)
 
 
 def agent_facts(now_us: int) -> list[tuple[bytes, bytes]]:
     return [(fact_key(ACCOUNT, f"agt_{n:02d}"),
-             encode_facts(AgentFacts(f"agt_{n:02d}", (now_us - HOUR_US, f"a{n}", "live"), (now_us - HOUR_US, f"a{n}", f"Agent {n}"))))
+             encode_facts(AgentFacts(f"agt_{n:02d}", ((now_us - HOUR_US, f"a{n}", "live"),), (now_us - HOUR_US, f"a{n}", f"Agent {n}"))))
             for n in range(25)]  # fmt: skip
 
 

@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from analytics.facts import decode_agent_facts, decode_conversation_facts
+from analytics.figures import Report
+from analytics.report import ReportQuery
 from analytics.window import Views
 from api.ports import NotReady
 from streams.ingest import account_of
@@ -76,6 +78,10 @@ class LiveState:
     def overview(self, account_id: str, now_us: int) -> dict[str, Any]:
         self.check_serving(account_id)
         return self.views.overview(account_id, now_us)
+
+    def report(self, account_id: str, query: ReportQuery) -> Report:
+        self.check_serving(account_id)
+        return self.views.report(account_id, query)
 
     def version(self, account_id: str, now_us: int) -> int:
         self.check_serving(account_id)

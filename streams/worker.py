@@ -18,8 +18,12 @@ import httpx
 from faust.contrib.asgi import serve_asgi
 from prometheus_client import CollectorRegistry
 
+from analytics.figures import Report
+from analytics.report import ReportQuery
+from analytics.time import DAY_US
 from analytics.window import Views
 from api.app import create_app
+from api.report import ReportSettings
 from api.stream import StreamSettings
 from api.ports import NotReady, OwnedElsewhere, Readiness
 from pingback.config import Settings
@@ -39,7 +43,7 @@ Supervisor = Callable[[Readiness], Awaitable[bool]]
 
 
 class OverviewRouter:
-    """`api.ports.OverviewSource` and `ChangeSource`: local views for owned accounts, else the owner's address."""
+    """`api.ports.OverviewSource`, `ReportSource` and `ChangeSource`: local views for owned accounts, else the owner's address."""
 
     def __init__(self, app: faust.App, settings: Settings, state: LiveState, clock_us: Callable[[], int]) -> None:
         self._app, self._state, self._clock_us = app, state, clock_us
@@ -48,6 +52,10 @@ class OverviewRouter:
     async def overview(self, account_id: str) -> dict[str, Any]:
         self._ensure_local(account_id)
         return self._state.overview(account_id, self._clock_us())
+
+    async def report(self, account_id: str, query: ReportQuery) -> Report:
+        self._ensure_local(account_id)
+        return self._state.report(account_id, query)
 
     def version(self, account_id: str) -> int:
         self._ensure_local(account_id)
@@ -106,6 +114,7 @@ def build_worker_app(settings: Settings, supervisor: Supervisor | None = None) -
         registry=registry,
         forwarding=httpx.AsyncClient(timeout=FORWARD_TIMEOUT_S),
         stream=StreamSettings(heartbeat_s=settings.stream_heartbeat_s),
+        reports=(router, ReportSettings(retention_us=settings.retention_days * DAY_US, clock_us=wall_clock_us)),
     )
 
     @app.on_before_shutdown.connect

@@ -17,6 +17,7 @@ from analytics.facts import (
     encode_facts,
     fold_agent,
     fold_conversation,
+    forget_agent_history,
     is_forgettable,
 )
 from analytics.time import DAY_US, epoch_us
@@ -48,40 +49,48 @@ def us(hours: float) -> int:
     ("events", "expected"),
     [
         # a created event alone: created, open, nothing else
-        ([created("c", -H, "email", event_id="x")], ConversationFacts(us(-1), created=(us(-1), "x", "email"))),
+        ([created("c", -H, "email", event_id="x")], ConversationFacts(us(-1), conversation_id="c", created=(us(-1), "x", "email"))),
         # two created events: the earliest gives created_at and channel
         (
             [created("c", -H, "email", event_id="late"), created("c", -2 * H, "widget", event_id="early")],
-            ConversationFacts(us(-1), created=(us(-2), "early", "widget")),
+            ConversationFacts(us(-1), conversation_id="c", created=(us(-2), "early", "widget")),
         ),
         # two created events at one instant: the smaller event_id is the earlier
         (
             [created("c", -H, "email", event_id="b"), created("c", -H, "widget", event_id="a")],
-            ConversationFacts(us(-1), created=(us(-1), "a", "widget")),
+            ConversationFacts(us(-1), conversation_id="c", created=(us(-1), "a", "widget")),
         ),
         # contact and bot messages are not replies, but they are events (retention)
-        ([message("c", -H, "contact"), message("c", -2 * H, "bot")], ConversationFacts(us(-1))),
+        ([message("c", -H, "contact"), message("c", -2 * H, "bot")], ConversationFacts(us(-1), conversation_id="c")),
         # the earliest agent message is the first reply
-        ([message("c", -H), message("c", -2 * H, agent="a2")], ConversationFacts(us(-1), first_reply_us=us(-2))),
+        (
+            [message("c", -H, event_id="m1"), message("c", -2 * H, agent="a2", event_id="m2")],
+            ConversationFacts(us(-1), conversation_id="c", first_reply=(us(-2), "m2", "a2")),
+        ),
+        # two agent messages at one instant: the smaller event_id is the first, and its agent the first responder
+        (
+            [message("c", -H, agent="b", event_id="y"), message("c", -H, agent="a", event_id="z")],
+            ConversationFacts(us(-1), conversation_id="c", first_reply=(us(-1), "y", "b")),
+        ),
         # the latest status change wins, whatever the arrival order
         (
             [status("c", -H, "resolved", "a1", event_id="r"), status("c", -2 * H, "open", event_id="o")],
-            ConversationFacts(us(-1), status=(us(-1), "r", "resolved", "a1")),
+            ConversationFacts(us(-1), conversation_id="c", status=(us(-1), "r", "resolved", "a1")),
         ),
         # a status tie on the instant: the larger event_id is the later
         (
             [status("c", -H, "resolved", "a1", event_id="b"), status("c", -H, "open", event_id="a")],
-            ConversationFacts(us(-1), status=(us(-1), "b", "resolved", "a1")),
+            ConversationFacts(us(-1), conversation_id="c", status=(us(-1), "b", "resolved", "a1")),
         ),
         # a resolution without a resolver keeps agent_id None
         (
             [status("c", -H, "resolved", event_id="r")],
-            ConversationFacts(us(-1), status=(us(-1), "r", "resolved", None)),
+            ConversationFacts(us(-1), conversation_id="c", status=(us(-1), "r", "resolved", None)),
         ),
         # re-rating: the latest rating counts
         (
             [rated("c", -2 * H, 5, event_id="r1"), rated("c", -H, 2, event_id="r2")],
-            ConversationFacts(us(-1), rating=(us(-1), "r2", 2)),
+            ConversationFacts(us(-1), conversation_id="c", rating=(us(-1), "r2", 2)),
         ),
     ],
 )
@@ -132,10 +141,11 @@ def test_fold_agent(events: list[AgentStatusChanged], expected: tuple[str, str |
     "facts",
     [
         ConversationFacts(5),  # only the required field
-        ConversationFacts(9, (1, "e1", "widget"), 2, (3, "e3", "resolved", "agt_7"), (4, "e4", 5)),
+        ConversationFacts(9, (1, "e1", "widget"), (2, "e2", "agt_3"), (3, "e3", "resolved", "agt_7"), (4, "e4", 5)),
         ConversationFacts(9, (1, "e1", "widget"), None, (3, "e3", "resolved", None), None),  # no resolver
-        AgentFacts("agt_1", (1, "e1", "live"), (1, "e1", "Zoë Müller")),
-        AgentFacts("agt_1", (1, "e1", "offline")),
+        ConversationFacts(9, (1, "e1", "widget"), None, None, None, "conv-1"),
+        AgentFacts("agt_1", ((1, "e1", "live"),), (1, "e1", "Zoë Müller")),
+        AgentFacts("agt_1", ((1, "e1", "offline"), (2, "e2", "live"))),
     ],
 )
 def test_facts_round_trip_through_bytes(facts: ConversationFacts | AgentFacts) -> None:
@@ -173,3 +183,36 @@ def test_retention_is_never_less_than_31_days() -> None:
         check_retention_us(31 * DAY_US - 1)
     with pytest.raises(ValueError):
         is_forgettable(ConversationFacts(0), 100 * DAY_US, 30 * DAY_US)
+
+
+def test_agent_history_is_the_set_of_its_status_changes_in_order() -> None:
+    changes = [
+        agent("a1", -3 * H, "live"),
+        agent("a1", -H, "away"),
+        agent("a1", -2 * H, "offline"),
+        agent("a1", -H, "live"),  # same instant as "away": the event_id decides the order
+    ]
+    expected = tuple(sorted((epoch_us(e.occurred_at), e.event_id, e.status) for e in changes))
+    for order in itertools.permutations(changes):
+        facts = fold_agents([*order, order[1]])  # with a duplicate
+        assert facts.history == expected
+        assert facts.status == expected[-1]
+
+
+@pytest.mark.parametrize(
+    ("history_hours", "horizon_hours", "kept_hours"),
+    [
+        # the latest change before the horizon gives the status at the horizon: it stays
+        ((-5, -4, -3, -1), -2, (-3, -1)),
+        # a change exactly at the horizon is not before it: the one before it stays too
+        ((-5, -4, -2, -1), -2, (-4, -2, -1)),
+        # nothing before the horizon: nothing to forget
+        ((-1,), -2, (-1,)),
+        # everything before it: the latest stays, so the status now is kept
+        ((-5, -4), -2, (-4,)),
+    ],
+)
+def test_forget_agent_history(history_hours: tuple[int, ...], horizon_hours: int, kept_hours: tuple[int, ...]) -> None:
+    facts = AgentFacts("a1", tuple((us(h), f"e{h}", "live") for h in history_hours))
+    forgotten = forget_agent_history(facts, us(horizon_hours))
+    assert [entry[0] for entry in forgotten.history] == [us(h) for h in kept_hours]

@@ -44,10 +44,16 @@ def created(
 
 
 def message(
-    conversation: str, at: timedelta, sender: str = "agent", agent: str | None = "a1", *, account: str = ACCOUNT
+    conversation: str,
+    at: timedelta,
+    sender: str = "agent",
+    agent: str | None = "a1",
+    *,
+    event_id: str | None = None,
+    account: str = ACCOUNT,
 ) -> MessageCreated:
     return MessageCreated(
-        event_id=_id(None),
+        event_id=_id(event_id),
         account_id=account,
         occurred_at=T + at,
         conversation_id=conversation,

@@ -1,0 +1,44 @@
+"""Time in each status, from an agent's status history (SPEC §2 step function, SPEC §4 `time_*`).
+
+From each status change's instant its status holds until the next change (the history is in
+(ts, event_id) order, so at equal instants the later event_id wins at once: the earlier one holds
+for zero time). Before the first change the status is unknown and counts as none; the last one
+holds for ever, so clipping to T makes it accrue up to T.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from analytics.facts import AgentStatusFact
+
+ACTIVE = ("live", "away")
+
+
+def status_time_us(history: Sequence[AgentStatusFact], lo_us: int, hi_us: int) -> dict[str, int]:
+    """µs spent in each status within [lo_us, hi_us)."""
+    spent: dict[str, int] = {}
+    for index, (since_us, _, status) in enumerate(history):
+        until_us = history[index + 1][0] if index + 1 < len(history) else hi_us
+        start, end = max(since_us, lo_us), min(until_us, hi_us)
+        if end > start:
+            spent[status] = spent.get(status, 0) + end - start
+    return spent
+
+
+def status_at(history: Sequence[AgentStatusFact], timestamp_us: int) -> str | None:
+    """The status in force at `timestamp_us`; None before the first change."""
+    current = None
+    for since_us, _, status in history:
+        if since_us > timestamp_us:
+            break
+        current = status
+    return current
+
+
+def was_active(history: Sequence[AgentStatusFact], lo_us: int, last_us: int) -> bool:
+    """Whether the agent was live or away at any instant of [lo_us, last_us] (both included)."""
+    if last_us < lo_us:
+        return False
+    spent = status_time_us(history, lo_us, last_us)
+    return any(spent.get(status, 0) for status in ACTIVE) or status_at(history, last_us) in ACTIVE

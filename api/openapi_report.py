@@ -1,0 +1,86 @@
+"""The OpenAPI of `GET /api/v1/analytics/report`, with schemas derived from `analytics.figures`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+from analytics.figures import AgentRow, ChannelRow, PeriodFigures, PreviousReport, Report, SeriesPeriod
+from analytics.periods import UNITS
+from api.report import REPORT_PATH
+
+JsonObject = dict[str, Any]
+_REF = "#/components/schemas/{name}"
+
+
+def report_schemas() -> JsonObject:
+    """Components for the report and its rows; `breakdown` is an array of one row kind or the other."""
+    _, components = msgspec.json.schema_components(
+        [Report, PeriodFigures, SeriesPeriod, ChannelRow, AgentRow], ref_template=_REF
+    )
+    rows = {
+        "oneOf": [
+            {"type": "array", "items": {"$ref": _REF.format(name="ChannelRow")}},
+            {"type": "array", "items": {"$ref": _REF.format(name="AgentRow")}},
+        ],
+        "description": "breakdown=channel: ChannelRow, most conversations first; breakdown=agent: AgentRow, "
+        "most resolutions first.",
+    }
+    for name in (Report.__name__, PreviousReport.__name__):
+        components[name]["properties"]["breakdown"] = rows
+    components["InvalidParameter"] = {
+        "type": "object",
+        "properties": {
+            "error": {"const": "invalid_parameter"},
+            "parameter": {"type": "string", "description": "The query parameter at fault."},
+            "message": {"type": "string"},
+        },
+        "required": ["error", "parameter", "message"],
+        "additionalProperties": False,
+    }
+    return components
+
+
+def _parameter(name: str, description: str, schema: JsonObject, required: bool = False) -> JsonObject:
+    return {"name": name, "in": "query", "required": required, "description": description, "schema": schema}
+
+
+_INSTANT = {"type": "string", "description": "RFC 3339 with offset, or YYYY-MM-DD (00:00 in `timezone`)."}
+
+
+def report_path(no_store: JsonObject, responses: dict[str, JsonObject]) -> JsonObject:
+    """The path item; `responses` are the shared 401/503/500 references."""
+    return {
+        REPORT_PATH: {
+            "get": {
+                "summary": "Figures of any period in the account's time zone, with series, comparison and breakdowns",
+                "operationId": "getReport",
+                "security": [{"bearer": []}],
+                "parameters": [
+                    _parameter("since", "Start of P = [since, until).", _INSTANT, required=True),
+                    _parameter("until", "End of P (exclusive); default now.", _INSTANT),
+                    _parameter("timezone", "IANA zone for dates, series and offsets; default UTC.", {"type": "string"}),
+                    _parameter("group_by", "Adds `series`.", {"enum": list(UNITS)}),
+                    _parameter("compare", "Adds `previous`.", {"enum": ["previous"]}),
+                    _parameter("breakdown", "Adds `breakdown` rows over P.", {"enum": ["channel", "agent"]}),
+                    _parameter("format", "Default json.", {"enum": ["json", "csv"]}),
+                ],
+                "responses": {
+                    "200": {
+                        "description": "The report (CSV: the series, else the breakdown rows, else the totals).",
+                        "headers": no_store,
+                        "content": {
+                            "application/json": {"schema": {"$ref": _REF.format(name="Report")}},
+                            "text/csv": {"schema": {"type": "string"}},
+                        },
+                    },
+                    "400": {
+                        "description": "A parameter is unknown, repeated or invalid; `parameter` names it.",
+                        "content": {"application/json": {"schema": {"$ref": _REF.format(name="InvalidParameter")}}},
+                    },
+                    **responses,
+                },
+            }
+        }
+    }
