@@ -1,0 +1,194 @@
+"""A deliberately naive SPEC §4: from the list of events straight to report figures.
+
+Shares no code with `analytics`: deduplicate, replay each conversation's and agent's events in
+(occurred_at, event_id) order, apply each definition literally with Fractions, round at the end.
+Periods are given as instants (µs); the caller picks them, so any edge can be tested.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+from events.schema import (
+    AgentStatusChanged,
+    ConversationCreated,
+    ConversationRated,
+    ConversationStatusChanged,
+    Event,
+    MessageCreated,
+)
+from tests.support.reference import _channel_mix, instant_us
+
+
+def _round(x: Fraction) -> int:
+    return math.floor(x + Fraction(1, 2))
+
+
+@dataclass
+class Conversation:
+    created_us: int
+    channel: str
+    status: str
+    resolved_us: int | None
+    resolver: str | None
+    reply_us: int | None
+    responder: str | None
+    rated_us: int | None
+    rating: int | None
+
+
+def conversations_of(events: Iterable[Event], account_id: str) -> tuple[list[Conversation], dict[str, list]]:
+    unique: dict[str, Event] = {}
+    for event in events:
+        if event.account_id == account_id:
+            unique.setdefault(event.event_id, event)
+    by_conversation: dict[str, list[Event]] = defaultdict(list)
+    agents: dict[str, list[AgentStatusChanged]] = defaultdict(list)
+    for event in unique.values():
+        if isinstance(event, AgentStatusChanged):
+            agents[event.agent_id].append(event)
+        else:
+            by_conversation[event.conversation_id].append(event)
+    found = []
+    for history in by_conversation.values():
+        history.sort(key=lambda e: (instant_us(e.occurred_at), e.event_id))
+        created = [e for e in history if isinstance(e, ConversationCreated)]
+        if not created:
+            continue
+        statuses = [e for e in history if isinstance(e, ConversationStatusChanged)]
+        replies = [e for e in history if isinstance(e, MessageCreated) and e.sender_type == "agent"]
+        ratings = [e for e in history if isinstance(e, ConversationRated)]
+        resolved = bool(statuses) and statuses[-1].status == "resolved"
+        found.append(
+            Conversation(
+                created_us=instant_us(created[0].occurred_at),
+                channel=created[0].channel,
+                status=statuses[-1].status if statuses else "open",
+                resolved_us=instant_us(statuses[-1].occurred_at) if resolved else None,
+                resolver=statuses[-1].agent_id if resolved else None,
+                reply_us=instant_us(replies[0].occurred_at) if replies else None,
+                responder=replies[0].agent_id if replies else None,
+                rated_us=instant_us(ratings[-1].occurred_at) if ratings else None,
+                rating=ratings[-1].rating if ratings else None,
+            )
+        )
+    for changes in agents.values():
+        changes.sort(key=lambda e: (instant_us(e.occurred_at), e.event_id))
+    return found, agents
+
+
+def _kth(values: list[int], rank: int) -> int:
+    return _round(Fraction(sorted(values)[rank - 1], 10**6))
+
+
+def _durations(values: list[int], prefix: str) -> dict[str, int]:
+    n = len(values)
+    if not n:
+        return {f"median_{prefix}": 0, f"p90_{prefix}": 0, f"avg_{prefix}": 0}
+    return {
+        f"median_{prefix}": _kth(values, math.ceil(n / 2)),
+        f"p90_{prefix}": _kth(values, math.ceil(9 * n / 10)),
+        f"avg_{prefix}": _round(Fraction(sum(values), 10**6 * n)),
+    }
+
+
+def figures(conversations: list[Conversation], lo_us: int, hi_us: int, now_us: int) -> dict[str, Any]:
+    """SPEC §4's figures of the period [lo, hi) as of T = now_us, in SPEC order."""
+
+    def in_q(t: int | None) -> bool:
+        return t is not None and lo_us <= t < hi_us and t <= now_us
+
+    made = [c for c in conversations if in_q(c.created_us)]
+    resolved = [c for c in conversations if in_q(c.resolved_us)]
+    answered = [c for c in conversations if in_q(c.reply_us)]
+    rated = [c for c in conversations if in_q(c.rated_us)]
+    mix: dict[str, int] = defaultdict(int)
+    for c in made:
+        mix[c.channel] += 1
+    handles = [max(0, c.resolved_us - c.created_us) for c in resolved]  # type: ignore[operator]
+    replies = [max(0, c.reply_us - c.created_us) for c in answered]  # type: ignore[operator]
+    good = sum(c.rating >= 4 for c in rated)  # type: ignore[operator]
+    handle = _durations(handles, "handle_time")
+    reply = _durations(replies, "first_response")
+    return {
+        "total_conversations": len(made),
+        "resolution_rate": _round(Fraction(1000 * sum(c.status == "resolved" for c in made), len(made))) / 10
+        if made
+        else 0.0,
+        "channel_mix": _channel_mix(mix),  # type: ignore[arg-type]
+        "resolved": len(resolved),
+        "median_handle_time": handle["median_handle_time"],
+        "p90_handle_time": handle["p90_handle_time"],
+        "avg_handle_time": handle["avg_handle_time"],
+        "first_responses": len(answered),
+        "avg_first_response": reply["avg_first_response"],
+        "median_first_response": reply["median_first_response"],
+        "p90_first_response": reply["p90_first_response"],
+        "ratings": len(rated),
+        "customer_happiness": _round(Fraction(100 * good, len(rated))) if rated else None,
+    }
+
+
+def channel_rows(conversations: list[Conversation], lo_us: int, hi_us: int, now_us: int) -> list[dict[str, Any]]:
+    rows = []
+    for channel in sorted({c.channel for c in conversations}):
+        row = figures([c for c in conversations if c.channel == channel], lo_us, hi_us, now_us)
+        if row["total_conversations"] or row["resolved"] or row["first_responses"] or row["ratings"]:
+            del row["channel_mix"]
+            rows.append({"channel": channel, **row})
+    return sorted(rows, key=lambda row: (-row["total_conversations"], row["channel"]))
+
+
+def _time_in(changes: list[AgentStatusChanged], lo_us: int, end_us: int) -> dict[str, int]:
+    spent: dict[str, int] = defaultdict(int)
+    for i, change in enumerate(changes):
+        start = instant_us(change.occurred_at)
+        stop = instant_us(changes[i + 1].occurred_at) if i + 1 < len(changes) else end_us
+        overlap = min(stop, end_us) - max(start, lo_us)
+        if overlap > 0:
+            spent[change.status] += overlap
+    return spent
+
+
+def agent_rows(
+    conversations: list[Conversation], agents: dict[str, list], lo_us: int, hi_us: int, now_us: int
+) -> list[dict[str, Any]]:
+    end_us = min(hi_us, now_us)
+    ids = {c.resolver for c in conversations} | {c.responder for c in conversations} | set(agents)
+    rows = []
+    for agent_id in sorted(i for i in ids if i is not None):
+        mine_resolved = [c for c in conversations if c.resolver == agent_id]
+        mine_answered = [c for c in conversations if c.responder == agent_id]
+        f_resolved = figures(mine_resolved, lo_us, hi_us, now_us)
+        f_answered = figures(mine_answered, lo_us, hi_us, now_us)
+        changes = agents.get(agent_id, [])
+        spent = _time_in(changes, lo_us, end_us)
+        status_at_end = [c.status for c in changes if instant_us(c.occurred_at) <= end_us]
+        active = spent["live"] > 0 or spent["away"] > 0 or (
+            end_us >= lo_us and bool(status_at_end) and status_at_end[-1] in ("live", "away")
+        )
+        if not (f_resolved["resolved"] or f_answered["first_responses"] or f_resolved["ratings"] or active):
+            continue
+        named = [c.name for c in changes if c.name is not None]
+        rows.append(
+            {
+                "agent_id": agent_id,
+                "name": named[-1] if named else agent_id,
+                **{k: f_resolved[k] for k in ("resolved", "median_handle_time", "p90_handle_time", "avg_handle_time")},
+                **{
+                    k: f_answered[k]
+                    for k in ("first_responses", "avg_first_response", "median_first_response", "p90_first_response")
+                },
+                "ratings": f_resolved["ratings"],  # resolver's conversations, which are resolved now by construction
+                "customer_happiness": f_resolved["customer_happiness"],
+                "time_live": _round(Fraction(spent["live"], 10**6)),
+                "time_away": _round(Fraction(spent["away"], 10**6)),
+                "time_offline": _round(Fraction(spent["offline"], 10**6)),
+            }
+        )
+    return sorted(rows, key=lambda row: (-row["resolved"], row["name"], row["agent_id"]))
