@@ -20,7 +20,7 @@ def report_schemas() -> JsonObject:
         [Report, PeriodFigures, SeriesPeriod, ChannelRow, AgentRow], ref_template=_REF
     )
     rows = {
-        "oneOf": [
+        "anyOf": [  # not oneOf: an empty array is both
             {"type": "array", "items": {"$ref": _REF.format(name="ChannelRow")}},
             {"type": "array", "items": {"$ref": _REF.format(name="AgentRow")}},
         ],
@@ -28,7 +28,12 @@ def report_schemas() -> JsonObject:
         "most resolutions first.",
     }
     for name in (Report.__name__, PreviousReport.__name__):
-        components[name]["properties"]["breakdown"] = rows
+        properties = components[name]["properties"]
+        for field, schema in properties.items():
+            # An optional part is left out, never sent as null.
+            if {"type": "null"} in schema.get("anyOf", []):
+                (properties[field],) = [choice for choice in schema["anyOf"] if choice != {"type": "null"}]
+        properties["breakdown"] = rows
     components["InvalidParameter"] = {
         "type": "object",
         "properties": {

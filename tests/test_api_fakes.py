@@ -14,6 +14,8 @@ from starlette.applications import Starlette
 
 from api import ApiKey, KeyLookup, NotReady, Overview, OverviewSource, Readiness, create_app
 from api.keys import issue_key, parse_token, revoke
+from api.ports import ReportSource
+from api.report import ReportSettings
 
 CREATED = datetime(2024, 5, 1, tzinfo=UTC)
 
@@ -80,12 +82,14 @@ def make_app(
     keys: KeyLookup | None = None,
     readiness: Readiness | None = None,
     registry: CollectorRegistry | None = None,
+    reports: tuple[ReportSource, ReportSettings] | None = None,
 ) -> Starlette:
     return create_app(
         overviews=overviews or FakeOverviews({}),
         keys=keys or FakeKeys(),
         readiness=readiness or FakeReadiness(),
         registry=registry or CollectorRegistry(),
+        reports=reports,
     )
 
 
