@@ -12,6 +12,7 @@ from pingback import (
     kafka_command,
     keys_command,
     rebuild_command,
+    report_command,
     simulate_command,
     worker_command,
 )
@@ -20,6 +21,7 @@ from pingback.local_kafka import KafkaStartError
 
 COMMANDS = [
     kafka_command, worker_command, keys_command, simulate_command, demo_command, import_command, rebuild_command,
+    report_command,
 ]
 
 

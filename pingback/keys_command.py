@@ -37,7 +37,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 async def create_key(settings: Settings, account_id: str) -> str:
     """Store a new key for `account_id` and return its token (raises ValueError for a bad account id)."""
     key, token = issue_key(account_id, datetime.now(timezone.utc))
-    await _publish(settings, key)
+    await publish_key(settings, key)
     return token
 
 
@@ -56,20 +56,20 @@ def _revoke(args: argparse.Namespace) -> int:
     settings = Settings.from_environ()
     given = args.token_or_key_id.strip()
     key_id = parse_token(given) or given
-    key = asyncio.run(_load(settings)).get(key_id)
+    key = asyncio.run(load_keys(settings)).get(key_id)
     if key is None or (given != key_id and not _token_matches(given, key)):
         print(f"pingback keys: no key {key_id!r}", file=sys.stderr)
         return 1
     if key.revoked:
         print(f"key {key.key_id} was already revoked at {key.revoked_at:%Y-%m-%d %H:%M:%S}Z")
         return 0
-    asyncio.run(_publish(settings, revoke(key, datetime.now(timezone.utc))))
+    asyncio.run(publish_key(settings, revoke(key, datetime.now(timezone.utc))))
     print(f"revoked key {key.key_id} of account {key.account_id}")
     return 0
 
 
 def _list(args: argparse.Namespace) -> int:
-    keyring = asyncio.run(_load(Settings.from_environ()))
+    keyring = asyncio.run(load_keys(Settings.from_environ()))
     rows = [key for key in keyring.all() if args.account in (None, key.account_id)]
     print(f"{'KEY ID':<18}{'ACCOUNT':<24}{'CREATED (UTC)':<22}REVOKED (UTC)")
     for key in rows:
@@ -83,7 +83,7 @@ def _token_matches(token: str, key: ApiKey) -> bool:
     return verify(token, key) or key.revoked
 
 
-async def _publish(settings: Settings, key: ApiKey) -> None:
+async def publish_key(settings: Settings, key: ApiKey) -> None:
     await ensure_topics(settings)
     producer = AIOKafkaProducer(bootstrap_servers=settings.bootstrap_list, acks="all")
     await producer.start()
@@ -93,7 +93,7 @@ async def _publish(settings: Settings, key: ApiKey) -> None:
         await producer.stop()
 
 
-async def _load(settings: Settings) -> KeyRing:
+async def load_keys(settings: Settings) -> KeyRing:
     await ensure_topics(settings)
     keyring = KeyRing(bootstrap_servers=settings.bootstrap_list, topic=settings.keys_topic)
     await keyring.follow(until_loaded=True)

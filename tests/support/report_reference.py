@@ -192,3 +192,36 @@ def agent_rows(
             }
         )
     return sorted(rows, key=lambda row: (-row["resolved"], row["name"], row["agent_id"]))
+
+
+def expected_parts(events: list[Event], account_id: str, query: Any) -> dict[str, Any]:
+    """The parts of a report (a `ReportQuery`) the reference can give: totals, series figures, breakdown,
+    previous — everything but the echoed instants, which `analytics.periods` writes."""
+    conversations, agents = conversations_of(events, account_id)
+    now_us = query.now_us
+
+    def period(since_us: int, until_us: int) -> dict[str, Any]:
+        parts: dict[str, Any] = {"totals": figures(conversations, since_us, until_us, now_us)}
+        if query.breakdown == "channel":
+            parts["breakdown"] = channel_rows(conversations, since_us, until_us, now_us)
+        elif query.breakdown == "agent":
+            parts["breakdown"] = agent_rows(conversations, agents, since_us, until_us, now_us)
+        return parts
+
+    expected = period(query.since_us, query.until_us)
+    if query.series_bounds is not None:
+        bounds = query.series_bounds
+        expected["series"] = [figures(conversations, lo, hi, now_us) for lo, hi in zip(bounds, bounds[1:])]
+    if query.compare:
+        expected["previous"] = period(2 * query.since_us - query.until_us, query.since_us)
+    return expected
+
+
+def comparable(answer: dict[str, Any]) -> dict[str, Any]:
+    """A report answer cut to what `expected_parts` gives."""
+    parts = {key: answer[key] for key in ("totals", "breakdown") if key in answer}
+    if "series" in answer:
+        parts["series"] = [{k: v for k, v in p.items() if k not in ("start", "end")} for p in answer["series"]]
+    if "previous" in answer:
+        parts["previous"] = {key: answer["previous"][key] for key in ("totals", "breakdown") if key in answer["previous"]}
+    return parts
