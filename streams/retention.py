@@ -1,4 +1,6 @@
-"""Forgetting state, only as SPEC §2 allows: resolved (or never created) and quiet for the retention.
+"""Forgetting state, only as SPEC §2 allows: resolved (or never created) conversations quiet for the
+retention, and agents' status changes older than it (but the latest of those, which gives the status
+at the horizon).
 
 A forgotten conversation is deleted from the facts table, which writes a tombstone to the
 changelog. Faust writes a changelog record to the partition of the record being processed, so
@@ -13,7 +15,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, MutableMapping
 
-from analytics.facts import decode_conversation_facts, is_forgettable
+from analytics.facts import (
+    decode_agent_facts,
+    decode_conversation_facts,
+    encode_facts,
+    forget_agent_history,
+    is_forgettable,
+)
 from analytics.window import Views
 from streams.ingest import account_of
 
@@ -23,6 +31,7 @@ class RetentionSweeper:
         self,
         *,
         conversations: MutableMapping[bytes, bytes],
+        agents: MutableMapping[bytes, bytes],
         views: Views,
         partition_of: Callable[[str], int],
         retention_us: int,
@@ -30,6 +39,7 @@ class RetentionSweeper:
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._conversations = conversations
+        self._agents = agents
         self._views = views
         self._partition_of = partition_of
         self._retention_us = retention_us
@@ -47,11 +57,23 @@ class RetentionSweeper:
         return True
 
     def sweep(self, partition: int, now_us: int) -> int:
-        """Delete the forgettable conversations of `partition`; returns how many."""
+        """Delete the forgettable conversations of `partition`, trim its agents' histories; returns
+        how many conversations went."""
         doomed = list(self._forgettable(self._conversations.items(), partition, now_us))
         for key, facts in doomed:
             self._views.apply_conversation(account_of(key), facts, None, now_us)
             del self._conversations[key]
+        horizon_us = now_us - self._retention_us
+        trimmed = []
+        for key, value in self._agents.items():
+            if self._partition_of(account_of(key)) == partition:
+                facts = decode_agent_facts(value)
+                kept = forget_agent_history(facts, horizon_us)
+                if kept is not facts:
+                    trimmed.append((key, facts, kept))
+        for key, facts, kept in trimmed:
+            self._views.apply_agent(account_of(key), facts, kept, now_us)
+            self._agents[key] = encode_facts(kept)
         return len(doomed)
 
     def _forgettable(self, items: Iterable[tuple[bytes, bytes]], partition: int, now_us: int) -> Iterable:

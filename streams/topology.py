@@ -69,7 +69,7 @@ class Topology:
             max_ahead_us=settings.max_ahead_s * 1_000_000, clock_us=clock_us, partition_of=state.partition_of,
         )
         self.sweeper = RetentionSweeper(
-            conversations=conversations, views=state.views, partition_of=state.partition_of,
+            conversations=conversations, agents=agents, views=state.views, partition_of=state.partition_of,
             retention_us=settings.retention_days * DAY_US, interval_s=settings.retention_sweep_s,
         )
         # Per-event counters, their label children looked up once rather than per event.

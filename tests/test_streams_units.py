@@ -12,7 +12,8 @@ from events.dead_letter import parse_dead_letter
 from streams.ingest import Accepted, Ingestor, Misrouted, Record, Rejected, fact_key
 from streams.live_state import LiveState
 from streams.retention import RetentionSweeper
-from tests.support.builders import T_US, D, H, created, message, status
+from analytics.facts import decode_agent_facts
+from tests.support.builders import T_US, D, H, agent, created, message, status
 
 HOME = 0
 TOPIC = "conversation-events"
@@ -147,7 +148,7 @@ def test_retention_forgets_only_quiet_resolved_or_never_created_conversations_of
                   message("orphan", -D)]:  # never created, quiet: forget
         ingestor.ingest(record(encode(event)))
     clock = iter([0.0, 10.0, 20.0])
-    sweeper = RetentionSweeper(conversations=conversations, views=views, partition_of=partition_of,
+    sweeper = RetentionSweeper(conversations=conversations, agents={}, views=views, partition_of=partition_of,
                                retention_us=90 * DAY_US, interval_s=5, monotonic=lambda: next(clock))
     assert sweeper.due(HOME) is False  # the first record only starts the clock
     assert sweeper.due(HOME) is True
@@ -155,3 +156,18 @@ def test_retention_forgets_only_quiet_resolved_or_never_created_conversations_of
     assert sweeper.sweep(HOME, now_us) == 2
     assert set(conversations) == {fact_key("acme", "open")}
     assert views.overview("acme", now_us)["quick_pulse_open"] == 1
+
+
+def test_retention_trims_agent_histories_to_the_latest_change_before_the_horizon() -> None:
+    conversations: dict[bytes, bytes] = {}
+    agents: dict[bytes, bytes] = {}
+    views = Views()
+    ingestor = Ingestor(conversations=conversations, agents=agents, views=views, max_ahead_us=300_000_000,
+                        clock_us=lambda: T_US, partition_of=partition_of)  # fmt: skip
+    for event in [agent("a1", -100 * D, "live"), agent("a1", -95 * D, "away"), agent("a1", -10 * D, "offline")]:
+        ingestor.ingest(record(encode(event), key=b"acme"))
+    sweeper = RetentionSweeper(conversations=conversations, agents=agents, views=views, partition_of=partition_of,
+                               retention_us=90 * DAY_US, interval_s=5)  # fmt: skip
+    sweeper.sweep(HOME, T_US)
+    history = decode_agent_facts(agents[fact_key("acme", "a1")]).history
+    assert [status for _, _, status in history] == ["away", "offline"]  # "away" held at the horizon
