@@ -41,6 +41,9 @@ class Settings:
     stream_heartbeat_s: int = 15
     # How long a dead worker keeps its partitions before the group moves them to the survivors.
     session_timeout_s: int = 30
+    # Wallboard streams this worker relays from the owners of their accounts, per account and in total.
+    max_relayed_streams_per_account: int = 100
+    max_relayed_streams: int = 1000
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> "Settings":
@@ -83,6 +86,10 @@ class Settings:
             stream_heartbeat_s=number("PINGBACK_STREAM_HEARTBEAT_SECONDS", defaults.stream_heartbeat_s, 1),
             # Kafka refuses sessions shorter than its group.min.session.timeout.ms (6 s by default).
             session_timeout_s=number("PINGBACK_SESSION_TIMEOUT_S", defaults.session_timeout_s, 6),
+            max_relayed_streams_per_account=number(
+                "PINGBACK_MAX_RELAYED_STREAMS_PER_ACCOUNT", defaults.max_relayed_streams_per_account, 1
+            ),
+            max_relayed_streams=number("PINGBACK_MAX_RELAYED_STREAMS", defaults.max_relayed_streams, 1),
         )
 
     @property

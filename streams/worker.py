@@ -105,7 +105,11 @@ def build_worker_app(settings: Settings, supervisor: Supervisor | None = None) -
         readiness=readiness,
         registry=registry,
         forwarding=httpx.AsyncClient(timeout=FORWARD_TIMEOUT_S),
-        stream=StreamSettings(heartbeat_s=settings.stream_heartbeat_s),
+        stream=StreamSettings(
+            heartbeat_s=settings.stream_heartbeat_s,
+            max_relayed_per_account=settings.max_relayed_streams_per_account,
+            max_relayed=settings.max_relayed_streams,
+        ),
     )
 
     @app.on_before_shutdown.connect
