@@ -24,6 +24,7 @@ from api.overview import OverviewEndpoint
 from api.ports import ChangeSource, KeyLookup, OverviewSource, Readiness, ReportSource
 from api.report import REPORT_PATH, ReportEndpoint, ReportSettings
 from api.responses import ORJSONResponse
+from api.revocation import RevocationWatch
 from api.stream import DEFAULT_STREAM, STREAM_PATH, OverviewStream, StreamSettings
 from api.stream_relay import StreamRelay
 from api.wallboard import WALLBOARD_PATH, wallboard
@@ -40,6 +41,7 @@ def create_app(
     readiness: Readiness,
     registry: CollectorRegistry,
     forwarding: httpx.AsyncClient | None = None,
+    relaying: httpx.AsyncClient | None = None,
     changes: ChangeSource | None = None,
     stream: StreamSettings = DEFAULT_STREAM,
     reports: tuple[ReportSource, ReportSettings] | None = None,
@@ -49,8 +51,9 @@ def create_app(
     `registry` receives the request-latency histogram and is what /metrics shows, so the host can
     register its own collectors on the same one; build one app per registry, as a second
     histogram of the same name would be refused. `forwarding` carries requests for accounts
-    another worker owns (see `api.forwarding`); without one, the app makes its own and closes
-    it at shutdown.
+    another worker owns (see `api.forwarding`), and `relaying` the streams relayed from their owners:
+    two clients, so that open streams can never take the connections forwarded requests need. Without
+    them, the app makes its own and closes them at shutdown.
 
     With `reports` (a source and its settings), the app also serves `GET /api/v1/analytics/report`.
 
@@ -60,7 +63,10 @@ def create_app(
     `app.state.streams.close()` first (or set uvicorn's `timeout_graceful_shutdown`).
     """
     client = forwarding or httpx.AsyncClient(timeout=FORWARD_TIMEOUT_S)
+    # No pool limit: relayed streams are capped per account and per worker (`StreamSettings`).
+    relay_client = relaying or httpx.AsyncClient(limits=httpx.Limits(max_connections=None))
     streams = None if changes is None else BroadcastHub(overviews, changes, poll_s=stream.poll_s)
+    revocations = RevocationWatch(keys, poll_s=stream.poll_s)
     document = openapi_document(live=streams is not None, reports=reports is not None)
 
     async def openapi_json(request: Request) -> Response:
@@ -71,8 +77,11 @@ def create_app(
         yield
         if streams is not None:
             streams.close()
+        revocations.close()
         if forwarding is None:  # a client passed in belongs to the caller
             await client.aclose()
+        if relaying is None:
+            await relay_client.aclose()
 
     overview = OverviewEndpoint(overviews, Forwarder(client))
     routes = [
@@ -87,9 +96,9 @@ def create_app(
         routes.append(Route(REPORT_PATH, BearerAuth(ReportEndpoint(source, Forwarder(client), settings), keys), methods=["GET"]))
     if streams is not None:
         # A relayed stream may be silent for a heartbeat interval; a longer silence means a dead owner.
-        relay = StreamRelay(client, httpx.Timeout(FORWARD_TIMEOUT_S, read=3 * stream.heartbeat_s), streams.stopped)
+        relay = StreamRelay(relay_client, httpx.Timeout(FORWARD_TIMEOUT_S, read=3 * stream.heartbeat_s), streams.stopped)
         routes += [
-            Route(STREAM_PATH, BearerAuth(OverviewStream(streams, relay, stream), keys), methods=["GET"]),
+            Route(STREAM_PATH, BearerAuth(OverviewStream(streams, relay, revocations, stream), keys), methods=["GET"]),
             Route(WALLBOARD_PATH, wallboard(stream.heartbeat_s), methods=["GET"]),
         ]
     app = Starlette(

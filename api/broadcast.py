@@ -100,6 +100,16 @@ class BroadcastHub:
         """How many accounts are being followed (each with at least one listener)."""
         return len(self._feeds)
 
+    def owner_elsewhere(self, account_id: str) -> str | None:
+        """The owner's URL when another worker holds the account now, so a new stream can go there at once."""
+        try:
+            self._changes.version(account_id)
+        except OwnedElsewhere as elsewhere:
+            return elsewhere.url
+        except Exception:  # noqa: BLE001 - not ready, or failing: the local stream tells the client (and logs)
+            return None
+        return None
+
     @asynccontextmanager
     async def subscribe(self, account_id: str) -> AsyncIterator[Mailbox]:
         mailbox = Mailbox()

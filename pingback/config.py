@@ -41,6 +41,17 @@ class Settings:
     stream_heartbeat_s: int = 15
     # How long a dead worker keeps its partitions before the group moves them to the survivors.
     session_timeout_s: int = 30
+    # Wallboard streams this worker relays from the owners of their accounts, per account and in total.
+    max_relayed_streams_per_account: int = 100
+    max_relayed_streams: int = 1000
+    # Open HTTP connections beyond which new ones get only the probes (a few), then are refused.
+    max_connections: int = 4096
+    # A request head must arrive this soon after the connection opens or its previous response.
+    header_timeout_s: int = 10
+    # An idle keep-alive connection is closed after this.
+    keep_alive_timeout_s: int = 5
+    # A repeated warning or error is written once per this interval, with the count of those left out.
+    log_repeat_interval_s: int = 10
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> "Settings":
@@ -83,6 +94,14 @@ class Settings:
             stream_heartbeat_s=number("PINGBACK_STREAM_HEARTBEAT_SECONDS", defaults.stream_heartbeat_s, 1),
             # Kafka refuses sessions shorter than its group.min.session.timeout.ms (6 s by default).
             session_timeout_s=number("PINGBACK_SESSION_TIMEOUT_S", defaults.session_timeout_s, 6),
+            max_relayed_streams_per_account=number(
+                "PINGBACK_MAX_RELAYED_STREAMS_PER_ACCOUNT", defaults.max_relayed_streams_per_account, 1
+            ),
+            max_relayed_streams=number("PINGBACK_MAX_RELAYED_STREAMS", defaults.max_relayed_streams, 1),
+            max_connections=number("PINGBACK_MAX_CONNECTIONS", defaults.max_connections, 1),
+            header_timeout_s=number("PINGBACK_HEADER_TIMEOUT_SECONDS", defaults.header_timeout_s, 1),
+            keep_alive_timeout_s=number("PINGBACK_KEEP_ALIVE_TIMEOUT_SECONDS", defaults.keep_alive_timeout_s, 1),
+            log_repeat_interval_s=number("PINGBACK_LOG_REPEAT_INTERVAL_SECONDS", defaults.log_repeat_interval_s, 1),
         )
 
     @property

@@ -24,9 +24,11 @@ from analytics.time import DAY_US
 from analytics.window import Views
 from api.app import create_app
 from api.report import ReportSettings
+from api.connections import ConnectionLimits, make_descriptor_room, uvicorn_options
 from api.stream import StreamSettings
 from api.ports import NotReady, OwnedElsewhere, Readiness
 from pingback.config import Settings
+from pingback.log_limits import limit_repeats
 from streams.app import create_faust_app
 from streams.keyring import KeyRing
 from streams.live_state import RETRY_AFTER_S, LiveState
@@ -113,7 +115,11 @@ def build_worker_app(settings: Settings, supervisor: Supervisor | None = None) -
         readiness=readiness,
         registry=registry,
         forwarding=httpx.AsyncClient(timeout=FORWARD_TIMEOUT_S),
-        stream=StreamSettings(heartbeat_s=settings.stream_heartbeat_s),
+        stream=StreamSettings(
+            heartbeat_s=settings.stream_heartbeat_s,
+            max_relayed_per_account=settings.max_relayed_streams_per_account,
+            max_relayed=settings.max_relayed_streams,
+        ),
         reports=(router, ReportSettings(retention_us=settings.retention_days * DAY_US, clock_us=wall_clock_us)),
     )
 
@@ -122,13 +128,30 @@ def build_worker_app(settings: Settings, supervisor: Supervisor | None = None) -
         # uvicorn waits for open responses before it stops: end the wallboard streams first.
         api.state.streams.close()
 
-    serve_asgi(app, api, host=settings.web_host, port=settings.web_port)
+    limits = ConnectionLimits(
+        max_connections=settings.max_connections,
+        header_timeout_s=settings.header_timeout_s,
+        keep_alive_timeout_s=settings.keep_alive_timeout_s,
+    )
+    # Each relayed stream also holds a connection to its owner; Kafka clients and RocksDB need some too.
+    make_descriptor_room(limits, others=settings.max_relayed_streams + 1024)
+    serve_asgi(app, api, host=settings.web_host, port=settings.web_port, **uvicorn_options(limits))
     return app
+
+
+class _Worker(faust.Worker):
+    log_repeat_interval_s: float = 10.0
+
+    async def on_execute(self) -> None:
+        # Called right after the worker has set up logging, so its handlers exist by now.
+        await super().on_execute()
+        limit_repeats(self.log_repeat_interval_s)
 
 
 def run_worker(settings: Settings, *, loglevel: str = "info", supervisor: Supervisor | None = None) -> None:
     asyncio.run(ensure_topics(settings))
     app = build_worker_app(settings, supervisor)
     logging.getLogger("faust").setLevel(loglevel.upper())
-    worker = faust.Worker(app, loglevel=loglevel, quiet=True)
+    worker = _Worker(app, loglevel=loglevel, quiet=True)
+    worker.log_repeat_interval_s = settings.log_repeat_interval_s
     worker.execute_from_commandline()

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
 from pathlib import Path
 
 import httpx
@@ -12,8 +14,19 @@ import httpx
 from tests.support.cluster import Deployment, WorkerProcess, now_us, wait_for_figures
 from tests.support.history import decode_valid, generate_history
 from tests.support.reference import reference_overview
+from tests.test_stream_fakes import Sse, next_event, open_stream
 
 FAST_FAILOVER = {"PINGBACK_SESSION_TIMEOUT_S": "6"}
+
+
+async def _until_unauthorized(events: AsyncIterator[Sse]) -> str:
+    """Read a stream until its `unauthorized` event, then to its end (generous bound, never a timing check)."""
+    async with asyncio.timeout(30):
+        while (await next_event(events, timeout=30)).event != "unauthorized":
+            pass
+        async for block in events:
+            assert block.event in (None, "unauthorized"), block  # nothing after it but its end
+    return "ended"
 
 
 async def wait_for_status(worker: WorkerProcess, token: str, status: int, timeout_s: float) -> float:
@@ -27,7 +40,8 @@ async def wait_for_status(worker: WorkerProcess, token: str, status: int, timeou
 
 async def test_keys_take_effect_on_every_worker_within_seconds(kafka: str, unique: str, tmp_path: Path) -> None:
     deployment = Deployment(kafka, f"keys-{unique}", tmp_path)
-    workers = [deployment.start_worker(env=FAST_FAILOVER) for _ in range(2)]
+    # Heartbeats every second keep the streams' reads busy while the revoke command starts up.
+    workers = [deployment.start_worker(env=FAST_FAILOVER | {"PINGBACK_STREAM_HEARTBEAT_SECONDS": "1"}) for _ in range(2)]
     try:
         for worker in workers:
             worker.wait_ready()
@@ -35,8 +49,17 @@ async def test_keys_take_effect_on_every_worker_within_seconds(kafka: str, uniqu
         created = [await wait_for_status(worker, token, 200, timeout_s=5) for worker in workers]
         listing = deployment.pingback("keys", "list", "--account", "acme").stdout
         assert token not in listing and token.split("_")[1] in listing  # key ids are shown, tokens never
-        deployment.pingback("keys", "revoke", token)
+        async with AsyncExitStack() as streams:
+            # With both workers owning partitions, one stream is served locally and the other relayed.
+            opened = [await streams.enter_async_context(open_stream(w.base_url, token)) for w in workers]
+            for _, events in opened:
+                assert (await next_event(events, timeout=30)).event == "overview"
+            await asyncio.to_thread(deployment.pingback, "keys", "revoke", token)
+            started = time.monotonic()
+            ends = [await _until_unauthorized(events) for _, events in opened]
         revoked = [await wait_for_status(worker, token, 401, timeout_s=5) for worker in workers]
+        print(f"\n[keys] both streams told unauthorized {time.monotonic() - started:.2f} s after the revoke returned")
+        assert ends == ["ended", "ended"]
         response = workers[0].overview(token)
         assert response.json()["error"] == "invalid_token"
         assert 'error="invalid_token"' in response.headers["www-authenticate"]

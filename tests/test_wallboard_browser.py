@@ -124,6 +124,22 @@ async def test_a_refused_token_shows_unauthorised_and_asks_again(browser: Browse
         await page.close()
 
 
+async def test_revoking_the_token_of_an_open_board_shows_unauthorised(browser: Browser) -> None:
+    keys = FakeKeys()
+    token = keys.issue("acme")
+    async with serving(live_app(LiveFakes({"acme": BOARD}), keys)) as url:
+        page = await browser.new_page(viewport={"width": 1280, "height": 800})
+        await page.goto(url + WALLBOARD_PATH)
+        await page.fill("#token", token)
+        await page.click("button[type=submit]")
+        await page.wait_for_selector("body[data-state=live]")
+        keys.revoke(token)
+        await page.wait_for_selector("body[data-state=unauthorised]")
+        assert await page.is_visible("#token-form")
+        assert "refused" in await page.inner_text("#notice")
+        await page.close()
+
+
 def _note_error(message: ConsoleMessage, problems: list[str]) -> None:
     if message.type == "error":
         problems.append(message.text)

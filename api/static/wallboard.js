@@ -27,6 +27,7 @@
   let reconnectTimer = null;
   let retryMs = 2000;
   let failures = 0;
+  let refused = false;  // the server ended the stream with `event: unauthorized` (the key was revoked)
 
   const integer = new Intl.NumberFormat("en-US");
   const pad = (n) => String(n).padStart(2, "0");
@@ -152,13 +153,23 @@
       setState("live", "Live");
     } else if (event.event === "unavailable") {
       setState("waiting", `Waiting: ${JSON.parse(event.data).message}`);
+    } else if (event.event === "unauthorized") {
+      refused = true;
     }
+  }
+
+  function refuse() {
+    setState("unauthorised", "Unauthorised");
+    showForm("The token was refused: it is unknown, revoked or mistyped.");
+    // Keep trying slowly too: a restarting server refuses every token until its keys load.
+    reconnectTimer = setTimeout(connect, MAX_BACKOFF_MS);
   }
 
   async function connect() {
     const token = localStorage.getItem(TOKEN_KEY);
     if (!token) return showForm();
     const ours = (controller = new AbortController());
+    refused = false;
     let silence = null;
     const heard = () => {
       clearTimeout(silence);
@@ -171,13 +182,7 @@
         cache: "no-store",
         signal: ours.signal,
       });
-      if (response.status === 401) {
-        setState("unauthorised", "Unauthorised");
-        showForm("The token was refused: it is unknown, revoked or mistyped.");
-        // Keep trying slowly too: a restarting server refuses every token until its keys load.
-        reconnectTimer = setTimeout(connect, MAX_BACKOFF_MS);
-        return;
-      }
+      if (response.status === 401) return refuse();
       if (!response.ok || !response.body) throw new Error(`HTTP ${response.status}`);
       showBoard();
       const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
@@ -193,7 +198,9 @@
     } finally {
       clearTimeout(silence);
     }
-    if (controller === ours) scheduleReconnect();
+    if (controller !== ours) return;
+    if (refused) refuse();
+    else scheduleReconnect();
   }
 
   function scheduleReconnect() {
