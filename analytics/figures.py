@@ -10,13 +10,51 @@ from typing import Annotated, Any
 
 import msgspec
 
+from events.schema import AgentName, Channel, Id128
+
 Seconds = Annotated[int, msgspec.Meta(ge=0, description="whole seconds, rounded once, halves away from zero")]
 Count = Annotated[int, msgspec.Meta(ge=0)]
 Percent = Annotated[float, msgspec.Meta(ge=0, le=100, description="percent with one decimal")]
 Happiness = Annotated[
-    int | None, msgspec.Meta(description="round(100 × ratings ≥ 4 / ratings); null without ratings")
+    Annotated[int, msgspec.Meta(ge=0, le=100)] | None,
+    msgspec.Meta(description="round(100 × ratings ≥ 4 / ratings); null without ratings"),
 ]
 Instant = Annotated[str, msgspec.Meta(description="RFC 3339, in the report's time zone's offset at that instant")]
+ChannelMix = Annotated[
+    dict[Channel, Annotated[float, msgspec.Meta(ge=0, le=100)]],
+    msgspec.Meta(description="percent of the conversations per channel, one decimal each, summing to 100.0"),
+]
+
+
+class TopAgent(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    name: AgentName
+    resolved: Count
+    agent_id: Id128
+
+
+def _doc(description: str, kind: Any = Count) -> Any:
+    return Annotated[kind, msgspec.Meta(description=description)]
+
+
+class Overview(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """Support metrics of the token's account over the 30 days before the request (SPEC §3)."""
+
+    total_conversations: _doc("Conversations created in the window.")
+    avg_first_response: _doc("Mean seconds from creation to the first agent reply.", Seconds)
+    resolution_rate: _doc("Percent of the window's conversations now resolved.", Percent)
+    active_agents: _doc("Agents whose status is now live or away.")
+    channel_mix: ChannelMix
+    top_agents: Annotated[
+        list[TopAgent],
+        msgspec.Meta(max_length=5, description="Up to five agents with the most resolutions in the window, most first."),
+    ]
+    quick_pulse_open: _doc("Conversations now open, of any age.")
+    median_handle_time: _doc("Median seconds from creation to resolution.", Seconds)
+    avg_handle_time: _doc("Mean seconds from creation to resolution.", Seconds)
+    customer_happiness: Annotated[
+        Annotated[int, msgspec.Meta(ge=0, le=100)] | None,
+        msgspec.Meta(description="CSAT: percent of ratings 4 or 5; null when there is no rating in the window."),
+    ]
 
 
 class PeriodFigures(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -24,7 +62,7 @@ class PeriodFigures(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
     total_conversations: Count
     resolution_rate: Percent
-    channel_mix: dict[str, float]
+    channel_mix: ChannelMix
     resolved: Count
     median_handle_time: Seconds
     p90_handle_time: Seconds

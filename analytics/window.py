@@ -22,13 +22,12 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterable
-from typing import Any
 
 from sortedcontainers import SortedDict
 
 from analytics.contribution import Contribution, WindowItem, agent_contribution, contribution
 from analytics.facts import AgentFacts, ConversationFacts
-from analytics.figures import Report
+from analytics.figures import Overview, Report
 from analytics.overview import render_overview
 from analytics.report import ReportQuery, build_report
 from analytics.report_rows import ConversationRows
@@ -74,7 +73,7 @@ class AccountView:
         self._rows = ConversationRows()  # every existing conversation, for reports over any period
         self._agents: dict[str, AgentFacts] = {}  # their status histories, for reports
         self.version = _next_version()  # changes whenever a figure may have changed
-        self._rendered: tuple[int, dict[str, Any]] | None = None  # (version, overview) last rendered
+        self._rendered: tuple[int, Overview] | None = None  # (version, overview) last rendered
 
     @property
     def totals(self) -> Tally:
@@ -136,10 +135,10 @@ class AccountView:
             self._names[after.agent_id] = after.name
         self.version = _next_version()
 
-    def overview(self, now_us: int) -> dict[str, Any]:
-        """SPEC §3 as of `now_us` (or of the watermark, if the clock stepped back); shared, read-only.
+    def overview(self, now_us: int) -> Overview:
+        """SPEC §3 as of `now_us` (or of the watermark, if the clock stepped back); shared (it is frozen).
 
-        Rendered once per version: between changes every request gets the same dict, which is
+        Rendered once per version: between changes every request gets the same object, which is
         what keeps a read-heavy endpoint (and every wallboard) from re-ranking agents each time.
         """
         self.advance(now_us)
@@ -193,7 +192,7 @@ class Views:
     def apply_agent(self, account_id: str, old: AgentFacts | None, new: AgentFacts | None, now_us: int) -> None:
         self._view(account_id).apply_agent(old, new, now_us)
 
-    def overview(self, account_id: str, now_us: int) -> dict[str, Any]:
+    def overview(self, account_id: str, now_us: int) -> Overview:
         """The account's overview; all zeros for an account without data (not stored, so probes cost nothing)."""
         view = self._accounts.get(account_id)
         return (view if view is not None else AccountView()).overview(now_us)

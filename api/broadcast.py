@@ -15,10 +15,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
-import orjson
+import msgspec
 
 from api import sse
-from api.overview import documented
 from api.ports import ChangeSource, NotReady, OverviewSource, OwnedElsewhere
 
 log = logging.getLogger(__name__)
@@ -171,7 +170,7 @@ class BroadcastHub:
             version = self._changes.version(feed.account_id)
             if version == feed.version:
                 return None
-            figures = orjson.dumps(documented(await self._overviews.overview(feed.account_id)))
+            figures = msgspec.json.encode(await self._overviews.overview(feed.account_id))
         except NotReady as not_ready:
             feed.version = feed.figures = None
             return sse.unavailable(not_ready.reason)

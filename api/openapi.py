@@ -1,66 +1,38 @@
-"""The OpenAPI 3.1 document, written by hand to state exactly what the endpoints answer.
-
-Starlette has no generator that can express integer-vs-number, nullable CSAT or the
-per-status headers, so the document is a literal; the tests hold the endpoints to it.
+"""The OpenAPI 3.1 document: the figure sets' schemas derived from their definitions in
+`analytics.figures`, the operations, headers and error shapes written out; the tests hold the
+endpoints to it.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from api.openapi_report import report_path, report_schemas
+import msgspec
+
+from analytics.figures import Overview
+from api.openapi_report import portable, report_path, report_schemas
 
 JsonObject = dict[str, Any]
 
-_COUNT: JsonObject = {"type": "integer", "minimum": 0}
-_SECONDS: JsonObject = {"type": "integer", "minimum": 0, "description": "Seconds, rounded half away from zero."}
-_PERCENT: JsonObject = {"type": "number", "minimum": 0, "maximum": 100, "description": "Percent, one decimal."}
+def _self_contained(struct: type[msgspec.Struct]) -> JsonObject:
+    """The JSON schema of `struct` with the structs it uses written inline, so it validates on its own."""
+    definitions = msgspec.json.schema(struct)["$defs"]
 
-OVERVIEW_SCHEMA: JsonObject = {
-    "type": "object",
-    "description": "Support metrics of the token's account over the 30 days before the request.",
-    "properties": {
-        "total_conversations": {**_COUNT, "description": "Conversations created in the window."},
-        "avg_first_response": {**_SECONDS, "description": "Mean seconds from creation to the first agent reply."},
-        "resolution_rate": {**_PERCENT, "description": "Percent of the window's conversations now resolved."},
-        "active_agents": {**_COUNT, "description": "Agents whose status is now live or away."},
-        "channel_mix": {
-            "type": "object",
-            "description": "Percent of the window's conversations per channel, one decimal each, summing to 100.0.",
-            "propertyNames": {"pattern": "^[a-z0-9][a-z0-9_-]{0,31}$"},
-            "additionalProperties": {"type": "number", "minimum": 0, "maximum": 100},
-        },
-        "top_agents": {
-            "type": "array",
-            "description": "Up to five agents with the most resolutions in the window, most first.",
-            "maxItems": 5,
-            "items": {
-                "type": "object",
-                "properties": {
-                    "name": {"type": "string", "minLength": 1, "maxLength": 200},
-                    "resolved": _COUNT,
-                    "agent_id": {"type": "string", "minLength": 1, "maxLength": 128},
-                },
-                "required": ["name", "resolved", "agent_id"],
-                "additionalProperties": False,
-            },
-        },
-        "quick_pulse_open": {**_COUNT, "description": "Conversations now open, of any age."},
-        "median_handle_time": {**_SECONDS, "description": "Median seconds from creation to resolution."},
-        "avg_handle_time": {**_SECONDS, "description": "Mean seconds from creation to resolution."},
-        "customer_happiness": {
-            "type": ["integer", "null"],
-            "minimum": 0,
-            "maximum": 100,
-            "description": "CSAT: percent of ratings 4 or 5; null when there is no rating in the window.",
-        },
-    },
-    "additionalProperties": False,
-}
-OVERVIEW_SCHEMA["required"] = list(OVERVIEW_SCHEMA["properties"])
+    def inline(node: Any) -> Any:
+        if isinstance(node, dict):
+            if set(node) == {"$ref"}:
+                return inline(definitions[node["$ref"].rsplit("/", 1)[1]])
+            return {key: inline(value) for key, value in node.items()}
+        return [inline(item) for item in node] if isinstance(node, list) else node
 
+    schema: JsonObject = portable(inline(definitions[struct.__name__]))
+    return schema
+
+
+# The SPEC §3 overview, derived from its one definition (`analytics.figures.Overview`).
+OVERVIEW_SCHEMA: JsonObject = _self_contained(Overview)
 # The fields the overview endpoint answers with, in SPEC order.
-OVERVIEW_FIELDS: tuple[str, ...] = tuple(OVERVIEW_SCHEMA["properties"])
+OVERVIEW_FIELDS: tuple[str, ...] = tuple(field.name for field in msgspec.structs.fields(Overview))
 
 ERROR_SCHEMA: JsonObject = {
     "type": "object",

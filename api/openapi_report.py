@@ -14,11 +14,20 @@ JsonObject = dict[str, Any]
 _REF = "#/components/schemas/{name}"
 
 
+def portable(node: Any) -> Any:
+    """A schema whose patterns work in every JSON Schema engine: the event rules end in Python's \\Z
+    (so "acme\\n" cannot pass), which ECMA-262 regexes write as $."""
+    if isinstance(node, dict):
+        return {k: (v.replace("\\Z", "$") if k == "pattern" else portable(v)) for k, v in node.items()}
+    return [portable(item) for item in node] if isinstance(node, list) else node
+
+
 def report_schemas() -> JsonObject:
     """Components for the report and its rows; `breakdown` is an array of one row kind or the other."""
     _, components = msgspec.json.schema_components(
         [Report, PeriodFigures, SeriesPeriod, ChannelRow, AgentRow], ref_template=_REF
     )
+    components = portable(components)
     rows = {
         "anyOf": [  # not oneOf: an empty array is both
             {"type": "array", "items": {"$ref": _REF.format(name="ChannelRow")}},

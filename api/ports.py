@@ -6,15 +6,13 @@ satisfy these protocols, and tests pass in small in-memory fakes.
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Protocol
 
-from analytics.figures import Report
+from analytics.figures import Overview, Report
 from analytics.report import ReportQuery
 from api.keys import ApiKey
 
-# The SPEC §3 overview as the metric core computes it; `api.openapi.OVERVIEW_SCHEMA` is its
-# precise shape, checked at the HTTP boundary rather than re-declared here.
-Overview = dict[str, Any]
+__all__ = ["Overview"]  # the SPEC §3 figure set (analytics.figures), what OverviewSource answers
 
 
 class NotReady(Exception):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import msgspec
+
 from datetime import timedelta
 
 import pytest
@@ -49,9 +51,9 @@ def test_upper_edge_is_exact_to_the_microsecond() -> None:
     view = AccountView()
     view.apply_conversation(None, facts_of(created("c", MIN)), T_US)
     # not yet in W, but open now
-    assert (view.overview(T_US)["total_conversations"], view.overview(T_US)["quick_pulse_open"]) == (0, 1)
-    assert view.overview(us(MIN) - 1)["total_conversations"] == 0
-    assert view.overview(us(MIN))["total_conversations"] == 1
+    assert (view.overview(T_US).total_conversations, view.overview(T_US).quick_pulse_open) == (0, 1)
+    assert view.overview(us(MIN) - 1).total_conversations == 0
+    assert view.overview(us(MIN)).total_conversations == 1
 
 
 def test_a_change_while_pending_is_retracted_from_pending() -> None:
@@ -62,15 +64,15 @@ def test_a_change_while_pending_is_retracted_from_pending() -> None:
     view.apply_conversation(facts_of(*base), resolved, T_US)  # the resolution waits in pending
     view.apply_conversation(resolved, reopened, T_US + 10)  # ...and is taken back out of it
     after = view.overview(us(MIN))
-    assert (after["top_agents"], after["quick_pulse_open"], after["total_conversations"]) == ([], 1, 1)
+    assert (after.top_agents, after.quick_pulse_open, after.total_conversations) == ([], 1, 1)
 
 
 def test_an_item_is_retracted_from_the_bucket_it_was_promoted_to() -> None:
     view, facts = AccountView(), facts_of(created("c", 30 * S), rated("c", 40 * S, 5))
     view.apply_conversation(None, facts, T_US)
-    assert view.overview(us(MIN))["customer_happiness"] == 100  # promoted from pending
+    assert view.overview(us(MIN)).customer_happiness == 100  # promoted from pending
     view.apply_conversation(facts, None, us(MIN))
-    assert view.overview(us(MIN)) == ZERO
+    assert msgspec.to_builtins(view.overview(us(MIN))) == ZERO
     assert view.totals == Tally()
     assert not view._buckets and not view._pending  # emptied tallies are dropped, not kept as zeros
 
@@ -78,12 +80,12 @@ def test_an_item_is_retracted_from_the_bucket_it_was_promoted_to() -> None:
 def test_expiry_and_retraction_after_expiry() -> None:
     view, facts = AccountView(), facts_of(created("c", -H), status("c", -H + 60 * S, "resolved", "a1"))
     view.apply_conversation(None, facts, T_US)
-    assert view.overview(T_US + WINDOW_US - 2 * HOUR_US)["total_conversations"] == 1
+    assert view.overview(T_US + WINDOW_US - 2 * HOUR_US).total_conversations == 1
     gone = view.overview(T_US + WINDOW_US + HOUR_US)
-    assert (gone["total_conversations"], gone["top_agents"], gone["median_handle_time"]) == (0, [], 0)
+    assert (gone.total_conversations, gone.top_agents, gone.median_handle_time) == (0, [], 0)
     # retracting an expired item touches nothing: it left the totals with its bucket
     view.apply_conversation(facts, facts_of(created("c", -H)), T_US + WINDOW_US + HOUR_US)
-    assert view.overview(T_US + WINDOW_US + HOUR_US) == {**ZERO, "quick_pulse_open": 1}
+    assert msgspec.to_builtins(view.overview(T_US + WINDOW_US + HOUR_US)) == {**ZERO, "quick_pulse_open": 1}
     assert view.totals == Tally()
 
 
@@ -100,22 +102,22 @@ def test_expiry_and_retraction_after_expiry() -> None:
 def test_lower_edge_is_within_one_bucket(offset: timedelta, counted: set[int]) -> None:
     view = AccountView()
     view.apply_conversation(None, facts_of(created("c", offset)), T_US)
-    assert view.overview(T_US)["total_conversations"] in counted
+    assert view.overview(T_US).total_conversations in counted
 
 
 def test_the_window_never_moves_back_when_the_clock_does() -> None:
     view = AccountView()
     view.apply_conversation(None, facts_of(created("c", 30 * S)), T_US)
-    assert view.overview(us(MIN))["total_conversations"] == 1
-    assert view.overview(T_US)["total_conversations"] == 1  # as of the watermark, T + 1 min
+    assert view.overview(us(MIN)).total_conversations == 1
+    assert view.overview(T_US).total_conversations == 1  # as of the watermark, T + 1 min
 
 
 def test_a_jump_past_the_whole_window_drops_pending_items() -> None:
     view, facts = AccountView(), facts_of(created("c", MIN))
     view.apply_conversation(None, facts, T_US)
-    assert view.overview(T_US + 40 * DAY_US) == {**ZERO, "quick_pulse_open": 1}
+    assert msgspec.to_builtins(view.overview(T_US + 40 * DAY_US)) == {**ZERO, "quick_pulse_open": 1}
     view.apply_conversation(facts, None, T_US + 40 * DAY_US)  # its items were never counted: nothing to take back
-    assert view.overview(T_US + 40 * DAY_US) == ZERO
+    assert msgspec.to_builtins(view.overview(T_US + 40 * DAY_US)) == ZERO
 
 
 def test_version_changes_exactly_when_a_figure_may_have_changed() -> None:
@@ -155,18 +157,18 @@ def test_views_per_account() -> None:
     views, rebuilt = folded.views, folded.rebuilt(T_US)
     for account_id in (ACCOUNT, "other", "gone"):
         assert rebuilt.overview(account_id, T_US) == views.overview(account_id, T_US)
-    assert views.overview(ACCOUNT, T_US)["total_conversations"] == 1
-    assert views.overview("nobody", T_US) == ZERO
+    assert views.overview(ACCOUNT, T_US).total_conversations == 1
+    assert msgspec.to_builtins(views.overview("nobody", T_US)) == ZERO
     assert views.version("nobody", T_US) == 0  # asking about an account does not store it
     views.drop_accounts(lambda account_id: account_id == "gone")
     assert views.version("gone", T_US) == 0 and views.version("other", T_US) > 0
     views.reset()
-    assert views.overview(ACCOUNT, T_US) == ZERO and views.version("other", T_US) == 0
+    assert msgspec.to_builtins(views.overview(ACCOUNT, T_US)) == ZERO and views.version("other", T_US) == 0
 
 
 def test_views_rebuild_replaces_everything() -> None:
     views = Views()
     views.apply_conversation("stale", None, facts_of(created("c", -H, account="stale")), T_US)
     views.rebuild([(ACCOUNT, facts_of(created("c", -H)))], [], T_US)
-    assert views.overview("stale", T_US) == ZERO
-    assert views.overview(ACCOUNT, T_US)["total_conversations"] == 1
+    assert msgspec.to_builtins(views.overview("stale", T_US)) == ZERO
+    assert views.overview(ACCOUNT, T_US).total_conversations == 1

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+import msgspec
 from prometheus_client import CollectorRegistry
 from starlette.applications import Starlette
 
@@ -19,7 +20,8 @@ from api.report import ReportSettings
 
 CREATED = datetime(2024, 5, 1, tzinfo=UTC)
 
-SAMPLE_OVERVIEW: Overview = {
+# As JSON carries it; the fakes hand the API the typed figure set made from such a dict.
+SAMPLE_OVERVIEW: dict[str, Any] = {
     "total_conversations": 1284,
     "avg_first_response": 47,
     "resolution_rate": 91.3,
@@ -36,7 +38,7 @@ SAMPLE_OVERVIEW: Overview = {
 class FakeOverviews:
     """Fixed overviews per account; accounts listed in `not_ready` raise NotReady instead."""
 
-    def __init__(self, overviews: dict[str, Overview], not_ready: dict[str, NotReady] | None = None) -> None:
+    def __init__(self, overviews: dict[str, dict[str, Any]], not_ready: dict[str, NotReady] | None = None) -> None:
         self.overviews = overviews
         self.not_ready = not_ready or {}
         self.asked: list[str] = []
@@ -45,7 +47,7 @@ class FakeOverviews:
         self.asked.append(account_id)
         if account_id in self.not_ready:
             raise self.not_ready[account_id]
-        return self.overviews[account_id]
+        return msgspec.convert(self.overviews[account_id], Overview)
 
 
 class FakeKeys:

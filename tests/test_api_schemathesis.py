@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+import msgspec
 import schemathesis
 from hypothesis import settings
 
@@ -17,7 +18,7 @@ from tests.support.builders import D, H, agent, created, status
 from tests.support.report_source import SETTINGS, FoldedReports
 from tests.test_api_fakes import SAMPLE_OVERVIEW, FakeKeys, bearer, make_app
 
-EMPTY_OVERVIEW: Overview = SAMPLE_OVERVIEW | {
+EMPTY_OVERVIEW: dict[str, Any] = SAMPLE_OVERVIEW | {
     "total_conversations": 0,
     "resolution_rate": 0.0,
     "channel_mix": {},
@@ -29,14 +30,14 @@ EMPTY_OVERVIEW: Overview = SAMPLE_OVERVIEW | {
 class RotatingOverviews:
     """Answers each call with the next of a few overviews, or NotReady, so one run sees them all."""
 
-    def __init__(self, answers: list[Overview | NotReady]) -> None:
+    def __init__(self, answers: list[dict[str, Any] | NotReady]) -> None:
         self._answers = itertools.cycle(answers)
 
     async def overview(self, account_id: str) -> Overview:
         answer = next(self._answers)
         if isinstance(answer, NotReady):
             raise answer
-        return answer
+        return msgspec.convert(answer, Overview)
 
 
 keys = FakeKeys()

@@ -11,8 +11,10 @@ from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
+import msgspec
 import uvicorn
 from prometheus_client import CollectorRegistry
 from starlette.applications import Starlette
@@ -31,7 +33,7 @@ class LiveFakes:
     `computed` counts overview computations per account.
     """
 
-    def __init__(self, overviews: dict[str, Overview]) -> None:
+    def __init__(self, overviews: dict[str, dict[str, Any]]) -> None:
         self.overviews = dict(overviews)
         self.versions = dict.fromkeys(overviews, 1)
         self.not_ready: dict[str, NotReady] = {}
@@ -51,9 +53,9 @@ class LiveFakes:
     async def overview(self, account_id: str) -> Overview:
         self._check(account_id)
         self.computed[account_id] += 1
-        return self.overviews[account_id]
+        return msgspec.convert(self.overviews[account_id], Overview)
 
-    def change(self, account_id: str, **figures: object) -> Overview:
+    def change(self, account_id: str, **figures: object) -> dict[str, Any]:
         self.overviews[account_id] = self.overviews[account_id] | figures
         self.versions[account_id] += 1
         return self.overviews[account_id]

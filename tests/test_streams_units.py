@@ -58,7 +58,7 @@ def test_a_valid_event_updates_facts_and_views() -> None:
     outcome = ingestor.ingest(record(encode(created("c1", -2 * H))))
     assert outcome == Accepted(account_id="acme", event_type="conversation.created")
     assert fact_key("acme", "c1") in conversations
-    assert views.overview("acme", T_US)["total_conversations"] == 1
+    assert views.overview("acme", T_US).total_conversations == 1
 
 
 def test_a_duplicate_changes_nothing_but_is_written_again() -> None:
@@ -88,7 +88,7 @@ def test_invalid_records_become_dead_letters_and_change_nothing(value: bytes, ke
     assert isinstance(outcome, Rejected) and reason in outcome.reason
     letter = parse_dead_letter(outcome.dead_letter)
     assert (letter.original_key, letter.original_value, letter.source_offset) == (key, value, 42)
-    assert conversations == {} and views.overview("acme", T_US)["total_conversations"] == 0
+    assert conversations == {} and views.overview("acme", T_US).total_conversations == 0
 
 
 def test_a_keyless_event_on_a_foreign_partition_is_sent_home_not_folded() -> None:
@@ -122,7 +122,7 @@ def test_a_partition_with_a_backlog_is_served_only_once_caught_up() -> None:
     with pytest.raises(NotReady):
         state.overview("acme", T_US)
     state.processed(TOPIC, HOME, 19)  # the last record that was there at recovery time
-    assert state.overview("acme", T_US)["total_conversations"] == 0
+    assert state.overview("acme", T_US).total_conversations == 0
     assert state.readiness() == (True, "serving 1 partition(s)")
 
 
@@ -155,7 +155,7 @@ def test_retention_forgets_only_quiet_resolved_or_never_created_conversations_of
     assert sweeper.sweep(1, now_us) == 0  # another partition's sweep never touches this account
     assert sweeper.sweep(HOME, now_us) == 2
     assert set(conversations) == {fact_key("acme", "open")}
-    assert views.overview("acme", now_us)["quick_pulse_open"] == 1
+    assert views.overview("acme", now_us).quick_pulse_open == 1
 
 
 def test_retention_trims_agent_histories_to_the_latest_change_before_the_horizon() -> None:
