@@ -1,27 +1,12 @@
-"""Instants and durations as integer microseconds since the Unix epoch.
-
-Every metric is computed from integers so that sums, windows and rounding are exact; a float
-would lose microseconds (2**53 µs is only ~285 years) and make the rounding rules of SPEC §3
-depend on binary representation.
-"""
+"""Instants and durations of the metric core: integer microseconds (see `events.timestamps`)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from events.timestamps import SECOND_US, epoch_us
 
-SECOND_US = 1_000_000
+__all__ = ["SECOND_US", "HOUR_US", "DAY_US", "WINDOW_US", "BUCKET_US", "epoch_us"]
+
 HOUR_US = 3_600 * SECOND_US
 DAY_US = 24 * HOUR_US
 WINDOW_US = 30 * DAY_US  # SPEC §3: W = (T - 30 days, T]
 BUCKET_US = HOUR_US  # SPEC §3 allows the lower window edge to be this coarse
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MICROSECOND = timedelta(microseconds=1)
-
-
-def epoch_us(dt: datetime) -> int:
-    """`dt` as microseconds since the epoch; `dt` must carry an offset (SPEC §1)."""
-    if dt.utcoffset() is None:
-        raise ValueError(f"timestamp without an offset: {dt.isoformat()}")
-    # timedelta // timedelta is exact integer arithmetic; .timestamp() would go through a float.
-    return (dt - _EPOCH) // _MICROSECOND

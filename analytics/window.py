@@ -21,7 +21,7 @@ forward.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 from sortedcontainers import SortedDict
 
@@ -228,8 +228,3 @@ class Views:
             self.apply_conversation(account_id, None, conversation, now_us)
         for account_id, agent in agents:
             self.apply_agent(account_id, None, agent, now_us)
-
-    def drop_accounts(self, predicate: Callable[[str], bool]) -> None:
-        """Forget the accounts for which `predicate(account_id)` is true, e.g. those of revoked partitions."""
-        for account_id in [account_id for account_id in self._accounts if predicate(account_id)]:
-            del self._accounts[account_id]

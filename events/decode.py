@@ -13,7 +13,7 @@ import re
 import msgspec
 import msgspec.inspect as mi
 
-from analytics.time import epoch_us
+from events.timestamps import SECOND_US, epoch_us
 from events.errors import EventFromFuture, InvalidEvent, KeyMismatch, MalformedEvent, SchemaViolation
 from events.schema import EVENT_TYPES, Event
 
@@ -151,7 +151,7 @@ def _quote(text: str) -> str:
 
 
 def _seconds(us: int) -> str:
-    whole, frac = divmod(us, 1_000_000)
+    whole, frac = divmod(us, SECOND_US)
     return str(whole) if not frac else f"{whole}.{frac:06d}".rstrip("0")
 
 

@@ -10,7 +10,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-DAY_S = 86_400
 
 
 class ConfigError(ValueError):

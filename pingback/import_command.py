@@ -24,6 +24,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaConnectionError, KafkaError
 from tqdm import tqdm
 
+from events.timestamps import SECOND_US
 from pingback.batch_sender import BatchSender
 from pingback.config import Settings
 from pingback.import_lines import STDIN, InputError, LineChecker, Source, Valid, location, open_source
@@ -103,7 +104,7 @@ class Importer:
         # The worker's own clock rule: `occurred_at` at most max_ahead_s ahead of the wall clock.
         self._checker = LineChecker(
             conversation_topic=settings.conversation_topic, agent_topic=settings.agent_topic,
-            max_ahead_us=settings.max_ahead_s * 1_000_000, clock_us=lambda: time.time_ns() // 1000,
+            max_ahead_us=settings.max_ahead_s * SECOND_US, clock_us=lambda: time.time_ns() // 1000,
         )
 
     def stopped(self) -> str:

@@ -20,6 +20,7 @@ from analytics.facts import (
     decode_conversation_facts,
     encode_facts,
     forget_agent_history,
+    check_retention_us,
     is_forgettable,
 )
 from analytics.window import Views
@@ -42,7 +43,7 @@ class RetentionSweeper:
         self._agents = agents
         self._views = views
         self._partition_of = partition_of
-        self._retention_us = retention_us
+        self._retention_us = check_retention_us(retention_us)
         self._interval_s = interval_s
         self._monotonic = monotonic
         self._last_sweep: dict[int, float] = {}

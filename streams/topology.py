@@ -12,7 +12,7 @@ from collections.abc import Callable
 import faust
 from aiokafka.admin import AIOKafkaAdminClient
 
-from analytics.time import DAY_US
+from analytics.time import DAY_US, SECOND_US
 from events.schema import EVENT_TYPES
 from pingback.config import Settings
 from streams.fact_tables import FactBatch
@@ -66,7 +66,7 @@ class Topology:
         conversations, agents = self.batch.tables
         self.ingestor = Ingestor(
             conversations=conversations, agents=agents, views=state.views,
-            max_ahead_us=settings.max_ahead_s * 1_000_000, clock_us=clock_us, partition_of=state.partition_of,
+            max_ahead_us=settings.max_ahead_s * SECOND_US, clock_us=clock_us, partition_of=state.partition_of,
         )
         self.sweeper = RetentionSweeper(
             conversations=conversations, agents=agents, views=state.views, partition_of=state.partition_of,

@@ -156,6 +156,9 @@ def test_retention_forgets_only_quiet_resolved_or_never_created_conversations_of
     assert sweeper.sweep(HOME, now_us) == 2
     assert set(conversations) == {fact_key("acme", "open")}
     assert views.overview("acme", now_us).quick_pulse_open == 1
+    with pytest.raises(ValueError, match="at least 31 days"):  # the sweeper checks its retention once, up front
+        RetentionSweeper(conversations={}, agents={}, views=views, partition_of=partition_of,
+                         retention_us=30 * DAY_US, interval_s=5)  # fmt: skip
 
 
 def test_retention_trims_agent_histories_to_the_latest_change_before_the_horizon() -> None:
