@@ -32,25 +32,21 @@ class TopAgent(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     agent_id: Id128
 
 
-def _doc(description: str, kind: Any = Count) -> Any:
-    return Annotated[kind, msgspec.Meta(description=description)]
-
-
 class Overview(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """Support metrics of the token's account over the 30 days before the request (SPEC §3)."""
 
-    total_conversations: _doc("Conversations created in the window.")
-    avg_first_response: _doc("Mean seconds from creation to the first agent reply.", Seconds)
-    resolution_rate: _doc("Percent of the window's conversations now resolved.", Percent)
-    active_agents: _doc("Agents whose status is now live or away.")
+    total_conversations: Annotated[Count, msgspec.Meta(description="Conversations created in the window.")]
+    avg_first_response: Annotated[Seconds, msgspec.Meta(description="Mean seconds from creation to the first agent reply.")]
+    resolution_rate: Annotated[Percent, msgspec.Meta(description="Percent of the window's conversations now resolved.")]
+    active_agents: Annotated[Count, msgspec.Meta(description="Agents whose status is now live or away.")]
     channel_mix: ChannelMix
     top_agents: Annotated[
         list[TopAgent],
         msgspec.Meta(max_length=5, description="Up to five agents with the most resolutions in the window, most first."),
     ]
-    quick_pulse_open: _doc("Conversations now open, of any age.")
-    median_handle_time: _doc("Median seconds from creation to resolution.", Seconds)
-    avg_handle_time: _doc("Mean seconds from creation to resolution.", Seconds)
+    quick_pulse_open: Annotated[Count, msgspec.Meta(description="Conversations now open, of any age.")]
+    median_handle_time: Annotated[Seconds, msgspec.Meta(description="Median seconds from creation to resolution.")]
+    avg_handle_time: Annotated[Seconds, msgspec.Meta(description="Mean seconds from creation to resolution.")]
     customer_happiness: Annotated[
         Annotated[int, msgspec.Meta(ge=0, le=100)] | None,
         msgspec.Meta(description="CSAT: percent of ratings 4 or 5; null when there is no rating in the window."),
@@ -80,11 +76,11 @@ def _fields(struct: type[msgspec.Struct], leave_out: tuple[str, ...] = ()) -> li
 
 
 # A series period: its span, then the period's figures.
-SeriesPeriod = msgspec.defstruct(
+SeriesPeriod: type[msgspec.Struct] = msgspec.defstruct(
     "SeriesPeriod", [("start", Instant), ("end", Instant), *_fields(PeriodFigures)], frozen=True, forbid_unknown_fields=True
 )
 # A channel's row: every period figure but the channel mix, over its conversations' items.
-ChannelRow = msgspec.defstruct("ChannelRow", [("channel", str), *_fields(PeriodFigures, ("channel_mix",))], frozen=True, forbid_unknown_fields=True
+ChannelRow: type[msgspec.Struct] = msgspec.defstruct("ChannelRow", [("channel", str), *_fields(PeriodFigures, ("channel_mix",))], frozen=True, forbid_unknown_fields=True
 )
 
 
@@ -114,7 +110,7 @@ class PreviousReport(msgspec.Struct, frozen=True, omit_defaults=True, forbid_unk
     since: Instant
     until: Instant
     totals: PeriodFigures
-    series: list[SeriesPeriod] | None = None  # type: ignore[valid-type]
+    series: list[Any] | None = None  # SeriesPeriod
     breakdown: list[Any] | None = None  # ChannelRow or AgentRow, as asked
 
 
@@ -126,7 +122,7 @@ class Report(msgspec.Struct, frozen=True, omit_defaults=True, forbid_unknown_fie
     as_of: Instant
     timezone: str
     totals: PeriodFigures
-    series: list[SeriesPeriod] | None = None  # type: ignore[valid-type]
+    series: list[Any] | None = None  # SeriesPeriod
     previous: PreviousReport | None = None
     breakdown: list[Any] | None = None  # ChannelRow or AgentRow, as asked
 

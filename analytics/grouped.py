@@ -32,7 +32,7 @@ def period_of(times_us: Ints, bounds_us: Ints) -> Ints:
 def counts(groups: Ints, n_groups: int, weights: Ints | None = None) -> list[int]:
     """How many items (or how much of `weights`, small non-negative ints) each group has."""
     if weights is None:
-        return np.bincount(groups, minlength=n_groups).tolist()  # type: ignore[no-any-return]
+        return [int(x) for x in np.bincount(groups, minlength=n_groups)]
     return [int(x) for x in np.bincount(groups, weights=weights, minlength=n_groups)]
 
 

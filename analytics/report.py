@@ -9,16 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
+import msgspec
 import numpy as np
 
 from analytics.agent_time import status_time_us, was_active
 from analytics.facts import AgentFacts
 from analytics.figures import AgentRow, ChannelRow, PeriodFigures, PreviousReport, Report, SeriesPeriod
 from analytics.grouped import DurationStats, Ints, counts, duration_stats, period_of, select
-from analytics.periods import format_instant, series_bounds
+from analytics.periods import Unit, format_instant, series_bounds
 from analytics.report_rows import NOBODY, ConversationRows
 from analytics.rounding import apportion_tenths, percent_tenths, round_ratio
 from analytics.time import SECOND_US
@@ -37,7 +38,7 @@ class ReportQuery:
     tz: ZoneInfo
     timezone: str
     series_bounds: tuple[int, ...] | None = None  # from `analytics.periods.series_bounds`
-    group_by: str | None = None
+    group_by: Unit | None = None
     compare: bool = False
     breakdown: Breakdown | None = None
 
@@ -75,7 +76,7 @@ class _Grouped:
         grid = grid.reshape(n, len(channels)) if channels else np.zeros((n, 0), np.int64)
         return [apportion_tenths({c: int(k) for c, k in zip(channels, line, strict=True) if k}) for line in grid]
 
-    def figures(self, g: int) -> dict[str, object]:
+    def figures(self, g: int) -> dict[str, Any]:
         """The period figures of group g, but the channel mix."""
         h, r = self.handles, self.replies
         return {
@@ -133,10 +134,11 @@ def _series_or_totals(rows: ConversationRows, bounds: Ints, now_us: int) -> tupl
 
 def totals(rows: ConversationRows, since_us: int, until_us: int, now_us: int) -> PeriodFigures:
     grouped, mixes = _series_or_totals(rows, np.array([since_us, until_us], np.int64), now_us)
-    return PeriodFigures(channel_mix=mixes[0], **grouped.figures(0))  # type: ignore[arg-type]
+    return PeriodFigures(channel_mix=mixes[0], **grouped.figures(0))
 
 
-def series(rows: ConversationRows, bounds_us: tuple[int, ...], now_us: int, tz: ZoneInfo) -> list[SeriesPeriod]:  # type: ignore[valid-type]
+def series(rows: ConversationRows, bounds_us: tuple[int, ...], now_us: int, tz: ZoneInfo) -> list[msgspec.Struct]:
+    """The SeriesPeriod of each [bounds[i], bounds[i+1])."""
     bounds = np.array(bounds_us, np.int64)
     grouped, mixes = _series_or_totals(rows, bounds, now_us)
     starts = [format_instant(b, tz) for b in bounds_us]
@@ -146,16 +148,18 @@ def series(rows: ConversationRows, bounds_us: tuple[int, ...], now_us: int, tz: 
     ]
 
 
-def channel_rows(rows: ConversationRows, since_us: int, until_us: int, now_us: int) -> list[ChannelRow]:  # type: ignore[valid-type]
+def channel_rows(rows: ConversationRows, since_us: int, until_us: int, now_us: int) -> list[msgspec.Struct]:
+    """A ChannelRow for each channel with any item in [since, until), most conversations first."""
     channel = rows.column("channel")
     n = len(rows.channels.names)
     grouped = _by_code(rows, since_us, min(until_us, now_us + 1), dict.fromkeys(_TIMES, channel), n)
     found = [
-        ChannelRow(channel=name, **grouped.figures(code))
+        {"channel": name, **grouped.figures(code)}
         for code, name in enumerate(rows.channels.names)
         if grouped.has_items(code)
     ]
-    return sorted(found, key=lambda row: (-row.total_conversations, row.channel))
+    found.sort(key=lambda row: (-row["total_conversations"], row["channel"]))
+    return [ChannelRow(**row) for row in found]
 
 
 def agent_rows(
@@ -186,7 +190,7 @@ def agent_rows(
                 time_live=_seconds(spent.get("live", 0)),
                 time_away=_seconds(spent.get("away", 0)),
                 time_offline=_seconds(spent.get("offline", 0)),
-                **figures,  # type: ignore[arg-type]
+                **figures,
             )
         )
     return sorted(found, key=lambda row: (-row.resolved, row.name, row.agent_id))
@@ -196,8 +200,8 @@ def build_report(rows: ConversationRows, agents: Mapping[str, AgentFacts], query
     """The whole SPEC §4 answer for `query`."""
     tz, now_us = query.tz, query.now_us
 
-    def period(since_us: int, until_us: int, bounds: tuple[int, ...] | None) -> dict[str, object]:
-        parts: dict[str, object] = {
+    def period(since_us: int, until_us: int, bounds: tuple[int, ...] | None) -> dict[str, Any]:
+        parts: dict[str, Any] = {
             "since": format_instant(since_us, tz),
             "until": format_instant(until_us, tz),
             "totals": totals(rows, since_us, until_us, now_us),
@@ -216,9 +220,9 @@ def build_report(rows: ConversationRows, agents: Mapping[str, AgentFacts], query
         length_us = query.until_us - query.since_us
         start_us = query.since_us - length_us
         bounds = None
-        if query.series_bounds is not None and query.group_by is not None:
-            bounds = tuple(series_bounds(start_us, query.since_us, query.group_by, tz, _UNLIMITED))  # type: ignore[arg-type]
-        previous = PreviousReport(**period(start_us, query.since_us, bounds))  # type: ignore[arg-type]
+        if query.group_by is not None:
+            bounds = tuple(series_bounds(start_us, query.since_us, query.group_by, tz, _UNLIMITED))
+        previous = PreviousReport(**period(start_us, query.since_us, bounds))
     return Report(
-        as_of=format_instant(now_us, tz), timezone=query.timezone, previous=previous, **current  # type: ignore[arg-type]
+        as_of=format_instant(now_us, tz), timezone=query.timezone, previous=previous, **current
     )

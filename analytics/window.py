@@ -110,7 +110,9 @@ class AccountView:
             self._count(before, -1)
         if after is not None:
             self._count(after, 1)
-        self._rows.put((new or old).conversation_id, after)  # type: ignore[union-attr]
+        settled = new if new is not None else old
+        if settled is not None:
+            self._rows.put(settled.conversation_id, after)
         self.version = _next_version()
 
     def apply_agent(self, old: AgentFacts | None, new: AgentFacts | None, now_us: int) -> None:
@@ -118,10 +120,10 @@ class AccountView:
         self.advance(now_us)
         if old == new:
             return
-        if new is None:
-            self._agents.pop(old.agent_id, None)  # type: ignore[union-attr]
-        else:
+        if new is not None:
             self._agents[new.agent_id] = new
+        elif old is not None:
+            del self._agents[old.agent_id]
         self.version = _next_version()  # a report's time in status changes with the history
         before = None if old is None else agent_contribution(old)
         after = None if new is None else agent_contribution(new)

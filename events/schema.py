@@ -60,12 +60,12 @@ class BaseEvent(msgspec.Struct, tag_field="type", kw_only=True, frozen=True):
     occurred_at: Timestamp
 
 
-class ConversationCreated(BaseEvent, tag="conversation.created"):
+class ConversationCreated(BaseEvent, tag="conversation.created", frozen=True):
     conversation_id: Id128
     channel: Channel
 
 
-class MessageCreated(BaseEvent, tag="conversation.message_created"):
+class MessageCreated(BaseEvent, tag="conversation.message_created", frozen=True):
     conversation_id: Id128
     sender_type: SenderType
     agent_id: Optional[Id128] = None
@@ -76,18 +76,18 @@ class MessageCreated(BaseEvent, tag="conversation.message_created"):
             raise ValueError("`agent_id`: required when `sender_type` is 'agent'")
 
 
-class ConversationStatusChanged(BaseEvent, tag="conversation.status_changed"):
+class ConversationStatusChanged(BaseEvent, tag="conversation.status_changed", frozen=True):
     conversation_id: Id128
     status: ConversationStatus
     agent_id: Optional[Id128] = None
 
 
-class ConversationRated(BaseEvent, tag="conversation.rated"):
+class ConversationRated(BaseEvent, tag="conversation.rated", frozen=True):
     conversation_id: Id128
     rating: Rating
 
 
-class AgentStatusChanged(BaseEvent, tag="agent.status_changed"):
+class AgentStatusChanged(BaseEvent, tag="agent.status_changed", frozen=True):
     agent_id: Id128
     status: AgentStatus
     name: Optional[AgentName] = None
@@ -98,5 +98,5 @@ Event = Union[ConversationEvent, AgentStatusChanged]
 
 # The `type` value of each event class, e.g. "conversation.rated" -> ConversationRated.
 EVENT_TYPES: dict[str, type[BaseEvent]] = {
-    cls.__struct_config__.tag: cls for cls in get_args(Event)  # type: ignore[misc]
+    cls.__struct_config__.tag: cls for cls in get_args(Event)
 }
