@@ -80,6 +80,13 @@ class AccountView:
         """The window's totals (read-only)."""
         return self._totals
 
+    def placed(self) -> dict[str, dict[int, Tally]]:
+        """Where the window's items sit: the bucket and the pending tallies by key (a copy).
+
+        Emptied tallies are dropped, so this also shows that memory follows the live items.
+        """
+        return {"buckets": dict(self._buckets), "pending": dict(self._pending)}
+
     def advance(self, now_us: int) -> None:
         """Move the window up to `now_us` (never back): expire old buckets, promote due pending items."""
         if now_us <= self._watermark_us:

@@ -34,3 +34,11 @@ def kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def unique() -> str:
     """A short unique suffix, so tests sharing one broker never share topics or consumer groups."""
     return uuid.uuid4().hex[:10]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test that uses the broker (directly or through another fixture) carries the `kafka`
+    marker, so `pytest -m "not kafka"` is exactly the broker-free suite."""
+    for item in items:
+        if "kafka" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.kafka)

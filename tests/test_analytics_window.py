@@ -74,7 +74,7 @@ def test_an_item_is_retracted_from_the_bucket_it_was_promoted_to() -> None:
     view.apply_conversation(facts, None, us(MIN))
     assert msgspec.to_builtins(view.overview(us(MIN))) == ZERO
     assert view.totals == Tally()
-    assert not view._buckets and not view._pending  # emptied tallies are dropped, not kept as zeros
+    assert view.placed() == {"buckets": {}, "pending": {}}  # emptied tallies are dropped, not kept as zeros
 
 
 def test_expiry_and_retraction_after_expiry() -> None:

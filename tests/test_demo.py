@@ -10,10 +10,13 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from pingback.local_kafka import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
+# `make demo` starts its own broker rather than using the session's.
+pytestmark = pytest.mark.kafka
 
 
 def test_make_demo_serves_figures_and_ctrl_c_leaves_nothing_running(tmp_path: Path) -> None:

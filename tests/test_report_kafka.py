@@ -24,7 +24,6 @@ from tests.support.commands import run_pingback
 from tests.support.history import decode_valid, generate_history
 from tests.support.reference import reference_overview
 
-pytestmark = pytest.mark.kafka
 REPORT = "/api/v1/analytics/report"
 RETENTION_US = 90 * DAY_US
 

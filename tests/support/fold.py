@@ -1,42 +1,46 @@
-"""The metric core wired the way the stream shell wires it, without Kafka: event → facts → views."""
+"""The production `streams.ingest.Ingestor` over plain dicts, fed decoded events: event → record →
+facts → views exactly as the worker folds them, without Kafka."""
 
 from __future__ import annotations
-
-import msgspec
 
 from collections.abc import Iterable
 from typing import Any
 
-from analytics.facts import AgentFacts, ConversationFacts, fold_agent, fold_conversation
-from analytics.time import epoch_us
+import msgspec
+
+from analytics.facts import decode_agent_facts, decode_conversation_facts
 from analytics.window import Views
-from events.schema import AgentStatusChanged, Event
+from events.schema import Event
+from streams.ingest import Accepted, Ingestor, Record, account_of
+from streams.partitioning import partitioner
+
+_PARTITIONS = 8
+_partition_of = partitioner(_PARTITIONS)
 
 
 class Folded:
     """Facts tables keyed like the stream shell's, and the views derived from them."""
 
     def __init__(self) -> None:
-        self.conversations: dict[tuple[str, str], ConversationFacts] = {}
-        self.agents: dict[tuple[str, str], AgentFacts] = {}
+        self.conversations: dict[bytes, bytes] = {}
+        self.agents: dict[bytes, bytes] = {}
         self.views = Views()
+        self._now_us = 0
+        self._ingestor = Ingestor(
+            conversations=self.conversations,
+            agents=self.agents,
+            views=self.views,
+            max_ahead_us=2**62,  # the events of these tests are valid whatever the clock says
+            clock_us=lambda: self._now_us,
+            partition_of=_partition_of,
+        )
 
     def feed(self, event: Event, now_us: int) -> None:
-        ts_us = epoch_us(event.occurred_at)
-        if isinstance(event, AgentStatusChanged):
-            agent_key = (event.account_id, event.agent_id)
-            old_agent = self.agents.get(agent_key)
-            new_agent = fold_agent(old_agent, event, ts_us)
-            if new_agent is not old_agent:
-                self.agents[agent_key] = new_agent
-                self.views.apply_agent(event.account_id, old_agent, new_agent, now_us)
-        else:
-            key = (event.account_id, event.conversation_id)
-            old = self.conversations.get(key)
-            new = fold_conversation(old, event, ts_us)
-            if new is not old:
-                self.conversations[key] = new
-                self.views.apply_conversation(event.account_id, old, new, now_us)
+        self._now_us = now_us
+        key = event.account_id.encode()
+        record = Record("events", _partition_of(event.account_id), 0, key, msgspec.json.encode(event))
+        outcome = self._ingestor.ingest(record)
+        assert isinstance(outcome, Accepted), outcome
 
     def feed_all(self, events: Iterable[Event], now_us: int) -> Folded:
         for event in events:
@@ -47,8 +51,8 @@ class Folded:
         """Fresh views derived from the current facts alone."""
         views = Views()
         views.rebuild(
-            ((account_id, facts) for (account_id, _), facts in self.conversations.items()),
-            ((account_id, facts) for (account_id, _), facts in self.agents.items()),
+            ((account_of(key), decode_conversation_facts(value)) for key, value in self.conversations.items()),
+            ((account_of(key), decode_agent_facts(value)) for key, value in self.agents.items()),
             now_us,
         )
         return views
