@@ -100,6 +100,17 @@ _RESPONSES: JsonObject = {
             **_NO_STORE,
         },
     ),
+    "Forbidden": _error(
+        "A live key of the other scope: `read` keys read, `ingest` keys send events (RFC 6750 insufficient_scope).",
+        ["insufficient_scope"],
+        {
+            "WWW-Authenticate": _header(
+                'Bearer challenge with error="insufficient_scope" and the scope the endpoint needs.',
+                {"type": "string", "pattern": '^Bearer realm="pingback", error="insufficient_scope", scope="'},
+            ),
+            **_NO_STORE,
+        },
+    ),
     "NotReady": _error(
         "The account's state is recovering or rebalancing; retry later. Never a partial figure.",
         ["not_ready"],
@@ -143,6 +154,7 @@ def _live_paths() -> JsonObject:
                     "headers": _NO_STORE,
                 },
                 "401": _ref("Unauthorized"),
+                "403": _ref("Forbidden"),
             },
             operationId="streamOverview",
             security=[{"bearer": []}],
@@ -174,6 +186,7 @@ def openapi_document(*, live: bool = False) -> JsonObject:
                         "headers": _NO_STORE,
                     },
                     "401": _ref("Unauthorized"),
+                    "403": _ref("Forbidden"),
                     "503": _ref("NotReady"),
                 },
                 operationId="getOverview",

@@ -55,8 +55,8 @@ class FakeKeys:
     def get(self, key_id: str) -> ApiKey | None:
         return self.records.get(key_id)
 
-    def issue(self, account_id: str) -> str:
-        key, token = issue_key(account_id, CREATED)
+    def issue(self, account_id: str, scope: str = "read", chatwoot_secret: str | None = None) -> str:
+        key, token = issue_key(account_id, CREATED, scope=scope, chatwoot_secret=chatwoot_secret)
         self.records[key.key_id] = key
         return token
 
