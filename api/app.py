@@ -18,6 +18,8 @@ from api.auth import BearerAuth
 from api.broadcast import BroadcastHub
 from api.errors import EXCEPTION_HANDLERS
 from api.forwarding import Forwarder
+from api.ingest import IngestSettings
+from api.ingest_routes import ingest_routes
 from api.metrics import RequestLatencyMiddleware, request_latency_histogram
 from api.openapi import openapi_document
 from api.overview import OverviewEndpoint
@@ -41,6 +43,7 @@ def create_app(
     forwarding: httpx.AsyncClient | None = None,
     changes: ChangeSource | None = None,
     stream: StreamSettings = DEFAULT_STREAM,
+    ingest: IngestSettings | None = None,
 ) -> Starlette:
     """The API app.
 
@@ -54,10 +57,12 @@ def create_app(
     `app.state.streams` is then their `BroadcastHub`: uvicorn waits for open responses to end
     before it runs the lifespan shutdown, so a host that stops the server should call
     `app.state.streams.close()` first (or set uvicorn's `timeout_graceful_shutdown`).
+
+    With `ingest`, the app also takes events over HTTP (`api.ingest_routes`).
     """
     client = forwarding or httpx.AsyncClient(timeout=FORWARD_TIMEOUT_S)
     streams = None if changes is None else BroadcastHub(overviews, changes, poll_s=stream.poll_s)
-    document = openapi_document(live=streams is not None)
+    document = openapi_document(live=streams is not None, ingest=ingest is not None)
 
     async def openapi_json(request: Request) -> Response:
         return ORJSONResponse(document)
@@ -85,6 +90,8 @@ def create_app(
             Route(STREAM_PATH, BearerAuth(OverviewStream(streams, relay, stream), keys), methods=["GET"]),
             Route(WALLBOARD_PATH, wallboard(stream.heartbeat_s), methods=["GET"]),
         ]
+    if ingest is not None:
+        routes += ingest_routes(ingest, keys, registry)
     app = Starlette(
         routes=routes,
         middleware=[Middleware(RequestLatencyMiddleware, histogram=request_latency_histogram(registry))],

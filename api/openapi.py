@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from api.openapi_ingest import ingest_paths
+
 JsonObject = dict[str, Any]
 
 _COUNT: JsonObject = {"type": "integer", "minimum": 0}
@@ -166,8 +168,8 @@ def _live_paths() -> JsonObject:
     }
 
 
-def openapi_document(*, live: bool = False) -> JsonObject:
-    """The document; `live` adds the stream and the wallboard."""
+def openapi_document(*, live: bool = False, ingest: bool = False) -> JsonObject:
+    """The document; `live` adds the stream and the wallboard, `ingest` the ingest doors."""
     return {
         "openapi": "3.1.0",
         "info": {
@@ -226,6 +228,7 @@ def openapi_document(*, live: bool = False) -> JsonObject:
             ),
             "/openapi.json": _operation("This document", {"200": _json("OpenAPI 3.1 document.", {"type": "object"})}),
             **(_live_paths() if live else {}),
+            **(ingest_paths() if ingest else {}),
         },
         "components": {
             "schemas": {"Overview": OVERVIEW_SCHEMA, "Error": ERROR_SCHEMA},

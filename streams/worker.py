@@ -20,10 +20,12 @@ from prometheus_client import CollectorRegistry
 
 from analytics.window import Views
 from api.app import create_app
+from api.ingest import IngestSettings
 from api.stream import StreamSettings
 from api.ports import NotReady, OwnedElsewhere, Readiness
 from pingback.config import Settings
 from streams.app import create_faust_app
+from streams.event_sink import KafkaEventSink
 from streams.keyring import KeyRing
 from streams.live_state import RETRY_AFTER_S, LiveState
 from streams.metrics import ProcessorMetrics
@@ -98,6 +100,8 @@ def build_worker_app(settings: Settings, supervisor: Supervisor | None = None) -
             if not await supervisor(readiness):
                 os.kill(os.getpid(), signal.SIGTERM)
     router = OverviewRouter(app, settings, state, wall_clock_us)
+    # Every worker takes events over HTTP: producing needs no partition ownership.
+    sink = KafkaEventSink(settings)
     api = create_app(
         overviews=router,
         changes=router,
@@ -106,7 +110,12 @@ def build_worker_app(settings: Settings, supervisor: Supervisor | None = None) -
         registry=registry,
         forwarding=httpx.AsyncClient(timeout=FORWARD_TIMEOUT_S),
         stream=StreamSettings(heartbeat_s=settings.stream_heartbeat_s),
+        ingest=IngestSettings(sink=sink, max_ahead_us=settings.max_ahead_s * 1_000_000, clock_us=wall_clock_us),
     )
+
+    @app.on_before_shutdown.connect
+    async def stop_sink(sender: object, **kwargs: object) -> None:
+        await sink.stop()
 
     @app.on_before_shutdown.connect
     async def close_streams(sender: object, **kwargs: object) -> None:
