@@ -45,6 +45,18 @@ _RESULT: JsonObject = {
     "additionalProperties": False,
 }
 
+_WEBHOOK_RESULT: JsonObject = {
+    "type": "object",
+    "properties": {
+        "outcome": {"enum": ["mapped", "ignored", "dead_lettered"]},
+        "events": {"type": "integer", "minimum": 0, "description": "Events produced from this delivery."},
+        "message": {"type": "string"},
+    },
+    "required": ["outcome", "events", "message"],
+    "additionalProperties": False,
+}
+
+
 def _error(description: str, codes: list[str]) -> JsonObject:
     schema = {"allOf": [{"$ref": "#/components/schemas/Error"}, {"properties": {"error": {"enum": codes}}}]}
     return {"description": description, "content": {"application/json": {"schema": schema}}, "headers": _NO_STORE}
@@ -83,4 +95,23 @@ def ingest_paths() -> JsonObject:
             "500": _ref("InternalError"),
         },
     }
-    return {"/api/v1/events": {"post": events}}
+    chatwoot = {
+        "summary": "A Chatwoot account webhook, mapped to SPEC §1 events",
+        "operationId": "postChatwootWebhook",
+        "description": "The path carries an `ingest`-scope token (webhooks cannot send headers). With a webhook "
+        "secret on the key, `X-Chatwoot-Signature: sha256=HMAC(secret, \"{X-Chatwoot-Timestamp}.{body}\")` "
+        "must verify and the timestamp be within 5 minutes. Unmapped events are ignored; an unreadable "
+        "payload goes to the dead-letter topic. Both answer 200, so Chatwoot does not retry them.",
+        "parameters": [{"name": "token", "in": "path", "required": True, "schema": {"type": "string"}}],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {}}}},
+        "responses": {
+            "200": _ok("Mapped, ignored or dead-lettered; `message` says which and why.", _WEBHOOK_RESULT),
+            "401": _error("Unknown or revoked token, or a missing, wrong or stale signature.",
+                          ["invalid_token", "invalid_signature"]),  # fmt: skip
+            "403": _ref("Forbidden"),
+            "413": _error("A delivery of more than 1 MiB.", ["payload_too_large"]),
+            "503": _ref("NotReady"),
+            "500": _ref("InternalError"),
+        },
+    }
+    return {"/api/v1/events": {"post": events}, "/api/v1/ingest/chatwoot/{token}": {"post": chatwoot}}
