@@ -156,7 +156,6 @@ def _live_paths() -> JsonObject:
                     "headers": _NO_STORE,
                 },
                 "401": _ref("Unauthorized"),
-                "403": _ref("Forbidden"),
             },
             operationId="streamOverview",
             security=[{"bearer": []}],
