@@ -18,6 +18,8 @@ from api.auth import BearerAuth
 from api.broadcast import BroadcastHub
 from api.errors import EXCEPTION_HANDLERS
 from api.forwarding import Forwarder
+from api.ingest import IngestSettings
+from api.ingest_routes import ingest_routes
 from api.metrics import RequestLatencyMiddleware, request_latency_histogram
 from api.openapi import openapi_document
 from api.overview import OverviewEndpoint
@@ -45,6 +47,7 @@ def create_app(
     changes: ChangeSource | None = None,
     stream: StreamSettings = DEFAULT_STREAM,
     reports: tuple[ReportSource, ReportSettings] | None = None,
+    ingest: IngestSettings | None = None,
 ) -> Starlette:
     """The API app.
 
@@ -61,13 +64,15 @@ def create_app(
     `app.state.streams` is then their `BroadcastHub`: uvicorn waits for open responses to end
     before it runs the lifespan shutdown, so a host that stops the server should call
     `app.state.streams.close()` first (or set uvicorn's `timeout_graceful_shutdown`).
+
+    With `ingest`, the app also takes events over HTTP (`api.ingest_routes`).
     """
     client = forwarding or httpx.AsyncClient(timeout=FORWARD_TIMEOUT_S)
     # No pool limit: relayed streams are capped per account and per worker (`StreamSettings`).
     relay_client = relaying or httpx.AsyncClient(limits=httpx.Limits(max_connections=None))
     streams = None if changes is None else BroadcastHub(overviews, changes, poll_s=stream.poll_s)
     revocations = RevocationWatch(keys, poll_s=stream.poll_s)
-    document = openapi_document(live=streams is not None, reports=reports is not None)
+    document = openapi_document(live=streams is not None, reports=reports is not None, ingest=ingest is not None)
 
     async def openapi_json(request: Request) -> Response:
         return ORJSONResponse(document)
@@ -101,6 +106,8 @@ def create_app(
             Route(STREAM_PATH, BearerAuth(OverviewStream(streams, relay, revocations, stream), keys), methods=["GET"]),
             Route(WALLBOARD_PATH, wallboard(stream.heartbeat_s), methods=["GET"]),
         ]
+    if ingest is not None:
+        routes += ingest_routes(ingest, keys, registry)
     app = Starlette(
         routes=routes,
         middleware=[Middleware(RequestLatencyMiddleware, histogram=request_latency_histogram(registry))],

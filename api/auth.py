@@ -3,7 +3,8 @@
 `BearerAuth(endpoint, keys)` is itself an ASGI app: it resolves the token to its key and
 calls `endpoint(request, key)`, or answers 401. The overview endpoint uses it today and a
 Server-Sent-Events endpoint can reuse it unchanged, since the wrapped endpoint may return
-any response, streaming ones included.
+any response, streaming ones included. Each endpoint needs one key scope (`read` unless
+told otherwise); a live key of the other scope is a `403 insufficient_scope`.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from api.keys import ApiKey, parse_token, verify
+from api.keys import READ, ApiKey, parse_token, verify
 from api.ports import KeyLookup, NotReady
 from api.responses import error_response, not_ready_response
 
@@ -61,6 +62,11 @@ def authenticate(authorization: str | None, keys: KeyLookup) -> ApiKey:
     token = credentials.strip()
     if not token:
         raise AuthError("invalid_token", "The bearer token is empty.")
+    return key_for_token(token, keys)
+
+
+def key_for_token(token: str, keys: KeyLookup) -> ApiKey:
+    """The live key `token` is the secret of, or AuthError (also for a token carried in a path)."""
     key_id = parse_token(token)
     if key_id is None:
         raise AuthError("invalid_token", "The bearer token is malformed.")
@@ -70,12 +76,22 @@ def authenticate(authorization: str | None, keys: KeyLookup) -> ApiKey:
     return key
 
 
+def insufficient_scope(key: ApiKey, needed: str) -> Response:
+    """403 for a live key of the wrong scope (RFC 6750 §3.1), naming the scope the endpoint needs."""
+    message = f"This endpoint needs a key of scope `{needed}`; this key has scope `{key.scope}`."
+    challenge = f'Bearer realm="{REALM}", error="insufficient_scope", scope="{needed}"'
+    return error_response(
+        403, "insufficient_scope", message, headers={"WWW-Authenticate": challenge, "Cache-Control": "no-store"}
+    )
+
+
 class BearerAuth:
     """ASGI app: authenticate, then hand the request and its key to the wrapped endpoint."""
 
-    def __init__(self, endpoint: AccountEndpoint, keys: KeyLookup) -> None:
+    def __init__(self, endpoint: AccountEndpoint, keys: KeyLookup, scope: str = READ) -> None:
         self._endpoint = endpoint
         self._keys = keys
+        self._scope = scope
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
@@ -86,5 +102,8 @@ class BearerAuth:
         except NotReady as not_ready:  # the keys are still loading: "unknown" would not be true yet
             response = not_ready_response(not_ready.retry_after_s, not_ready.reason)
         else:
-            response = await self._endpoint(request, key)
+            if key.scope != self._scope:
+                response = insufficient_scope(key, self._scope)
+            else:
+                response = await self._endpoint(request, key)
         await response(scope, receive, send)

@@ -3,6 +3,10 @@
 A token is `pbk_<key_id>_<secret>`. The key id is public (it names the record to look up);
 the secret carries 256 random bits. Only the SHA-256 of the whole token is ever stored, so a
 leaked key topic grants nothing; tokens themselves are never stored or logged.
+
+A key has one scope: `read` (the analytics endpoints) or `ingest` (sending events). An ingest
+key may carry a Chatwoot webhook secret; unlike the token it is stored as given, because
+verifying an HMAC needs the secret itself (it lets its holder sign webhooks, never read).
 """
 
 from __future__ import annotations
@@ -27,6 +31,10 @@ _SHA256_HEX_RE = re.compile(r"[0-9a-f]{64}")
 # SPEC §1 account ids, so a key can never name an account no event could belong to.
 _ACCOUNT_ID_RE = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 
+READ = "read"
+INGEST = "ingest"
+SCOPES = (READ, INGEST)
+
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class ApiKey:
@@ -37,6 +45,8 @@ class ApiKey:
     token_sha256: str
     created_at: datetime
     revoked_at: datetime | None = None
+    scope: str = READ
+    chatwoot_secret: str | None = None
 
     def __post_init__(self) -> None:
         # Validated on construction so a corrupt topic record fails at decode, not at request time.
@@ -46,6 +56,10 @@ class ApiKey:
             raise ValueError(f"account_id is not a valid account id: {self.account_id!r}")
         if not _SHA256_HEX_RE.fullmatch(self.token_sha256):
             raise ValueError("token_sha256 must be 64 lowercase hex digits")
+        if self.scope not in SCOPES:
+            raise ValueError(f"scope must be one of {', '.join(SCOPES)}, got {self.scope!r}")
+        if self.chatwoot_secret is not None and (self.scope != INGEST or not self.chatwoot_secret):
+            raise ValueError("a Chatwoot secret must be non-empty and belongs to an ingest key")
         for name in ("created_at", "revoked_at"):
             value = getattr(self, name)
             if value is not None and value.utcoffset() is None:
@@ -81,10 +95,13 @@ def verify(token: str, key: ApiKey) -> bool:
     return matches and not key.revoked
 
 
-def issue_key(account_id: str, created_at: datetime) -> tuple[ApiKey, str]:
+def issue_key(
+    account_id: str, created_at: datetime, *, scope: str = READ, chatwoot_secret: str | None = None
+) -> tuple[ApiKey, str]:
     """A new key record for `account_id` and the token for it (to be shown once, then forgotten)."""
     key_id, token = new_token()
-    return ApiKey(key_id, account_id, hash_token(token), created_at), token
+    key = ApiKey(key_id, account_id, hash_token(token), created_at, scope=scope, chatwoot_secret=chatwoot_secret)
+    return key, token
 
 
 def revoke(key: ApiKey, revoked_at: datetime) -> ApiKey:
@@ -105,13 +122,17 @@ def decode_key_record(data: bytes) -> ApiKey:
         raise ValueError("key record is not a JSON object")
     try:
         revoked_at = raw.get("revoked_at")
-        # Unknown extra fields are ignored so a newer writer does not break an older reader.
+        secret = raw.get("chatwoot_secret")
+        # Unknown extra fields are ignored so a newer writer does not break an older reader;
+        # records written before scopes existed are read keys, as they always were.
         return ApiKey(
             key_id=_string(raw["key_id"]),
             account_id=_string(raw["account_id"]),
             token_sha256=_string(raw["token_sha256"]),
             created_at=datetime.fromisoformat(_string(raw["created_at"])),
             revoked_at=None if revoked_at is None else datetime.fromisoformat(_string(revoked_at)),
+            scope=_string(raw.get("scope", READ)),
+            chatwoot_secret=None if secret is None else _string(secret),
         )
     except KeyError as exc:
         raise ValueError(f"key record lacks field {exc.args[0]!r}") from exc

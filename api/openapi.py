@@ -11,6 +11,7 @@ import msgspec
 
 from analytics.figures import Overview
 from api.openapi_report import portable, report_path, report_schemas
+from api.openapi_ingest import ingest_paths
 
 JsonObject = dict[str, Any]
 
@@ -74,6 +75,17 @@ _RESPONSES: JsonObject = {
             **_NO_STORE,
         },
     ),
+    "Forbidden": _error(
+        "A live key of the other scope: `read` keys read, `ingest` keys send events (RFC 6750 insufficient_scope).",
+        ["insufficient_scope"],
+        {
+            "WWW-Authenticate": _header(
+                'Bearer challenge with error="insufficient_scope" and the scope the endpoint needs.',
+                {"type": "string", "pattern": '^Bearer realm="pingback", error="insufficient_scope", scope="'},
+            ),
+            **_NO_STORE,
+        },
+    ),
     "NotReady": _error(
         "The account's state is recovering or rebalancing; retry later. Never a partial figure.",
         ["not_ready"],
@@ -128,8 +140,9 @@ def _live_paths() -> JsonObject:
     }
 
 
-def openapi_document(*, live: bool = False, reports: bool = False) -> JsonObject:
-    """The document; `live` adds the stream and the wallboard, `reports` the report endpoint."""
+def openapi_document(*, live: bool = False, reports: bool = False, ingest: bool = False) -> JsonObject:
+    """The document; `live` adds the stream and the wallboard, `reports` the report endpoint, `ingest`
+    the ingest doors."""
     shared = {"401": _ref("Unauthorized"), "503": _ref("NotReady"), "500": _ref("InternalError")}
     return {
         "openapi": "3.1.0",
@@ -149,6 +162,7 @@ def openapi_document(*, live: bool = False, reports: bool = False) -> JsonObject
                         "headers": _NO_STORE,
                     },
                     "401": _ref("Unauthorized"),
+                    "403": _ref("Forbidden"),
                     "503": _ref("NotReady"),
                 },
                 operationId="getOverview",
@@ -189,6 +203,7 @@ def openapi_document(*, live: bool = False, reports: bool = False) -> JsonObject
             "/openapi.json": _operation("This document", {"200": _json("OpenAPI 3.1 document.", {"type": "object"})}),
             **(_live_paths() if live else {}),
             **(report_path(_NO_STORE, shared) if reports else {}),
+            **(ingest_paths() if ingest else {}),
         },
         "components": {
             "schemas": {"Overview": OVERVIEW_SCHEMA, "Error": ERROR_SCHEMA, **(report_schemas() if reports else {})},

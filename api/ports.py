@@ -6,7 +6,8 @@ satisfy these protocols, and tests pass in small in-memory fakes.
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 from analytics.figures import Overview, Report
 from analytics.report import ReportQuery
@@ -71,4 +72,22 @@ class KeyLookup(Protocol):
 class Readiness(Protocol):
     def is_ready(self) -> tuple[bool, str]:
         """Whether this process can serve traffic, and a human-readable reason either way."""
+        ...
+
+
+class EventSink(Protocol):
+    """Where accepted events go: the event topics (the worker passes a Kafka producer)."""
+
+    async def send(self, account_id: str, events: Sequence[tuple[str, bytes]]) -> None:
+        """Produce each `(event type, JSON value)`, keyed by `account_id`, to its type's topic, and
+        return only once Kafka has acknowledged every one of them from all in-sync replicas.
+
+        Raises `NotReady` when Kafka cannot take them (some may have been written: the caller's
+        retry is harmless, since the fold deduplicates by `event_id`).
+        """
+        ...
+
+    async def dead_letter(self, account_id: str, value: bytes) -> None:
+        """Produce a dead-letter record (see `events.dead_letter`) keyed by `account_id`, acknowledged
+        as `send` is; raises `NotReady` likewise."""
         ...

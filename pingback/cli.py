@@ -7,6 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from pingback import (
+    chatwoot_command,
     demo_command,
     import_command,
     kafka_command,
@@ -21,6 +22,7 @@ from pingback.local_kafka import KafkaStartError
 
 COMMANDS = [
     kafka_command, worker_command, keys_command, simulate_command, demo_command, import_command, rebuild_command,
+    chatwoot_command,
     report_command,
 ]
 

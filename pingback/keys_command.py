@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 
 from aiokafka import AIOKafkaProducer
 
-from api.keys import ApiKey, encode_key_record, issue_key, parse_token, revoke, verify
+from api.keys import INGEST, READ, SCOPES, ApiKey, encode_key_record, issue_key, parse_token, revoke, verify
 from pingback.config import Settings
 from streams.keyring import KeyRing
 from streams.topics import ensure_topics
@@ -24,7 +24,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     keys = subparsers.add_parser("keys", help="create, revoke and list API keys")
     actions = keys.add_subparsers(dest="action", required=True, metavar="ACTION")
     create = actions.add_parser("create", help="create a key for an account and print its token once")
-    create.add_argument("--account", required=True, help="the account (tenant) id the key may read")
+    create.add_argument("--account", required=True, help="the account (tenant) id the key belongs to")
+    create.add_argument("--scope", choices=SCOPES, default=READ,
+                        help="read: the analytics endpoints (default); ingest: send events over HTTP")  # fmt: skip
+    create.add_argument("--chatwoot-secret", default=None, metavar="S",
+                        help="an ingest key's Chatwoot webhook secret: its deliveries must then be signed with it")  # fmt: skip
     create.set_defaults(run=_create)
     revoke_parser = actions.add_parser("revoke", help="revoke a key, given its token or its key id")
     revoke_parser.add_argument("token_or_key_id")
@@ -34,21 +38,29 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     listing.set_defaults(run=_list)
 
 
-async def create_key(settings: Settings, account_id: str) -> str:
-    """Store a new key for `account_id` and return its token (raises ValueError for a bad account id)."""
-    key, token = issue_key(account_id, datetime.now(timezone.utc))
+async def create_key(
+    settings: Settings, account_id: str, *, scope: str = READ, chatwoot_secret: str | None = None
+) -> str:
+    """Store a new key for `account_id` and return its token (raises ValueError for a bad account id,
+    or a Chatwoot secret on a key that is not an ingest key)."""
+    key, token = issue_key(account_id, datetime.now(timezone.utc), scope=scope, chatwoot_secret=chatwoot_secret)
     await publish_key(settings, key)
     return token
 
 
 def _create(args: argparse.Namespace) -> int:
+    if args.chatwoot_secret is not None and args.scope != INGEST:
+        print("pingback keys: --chatwoot-secret needs --scope ingest", file=sys.stderr)
+        return 2
     try:
-        token = asyncio.run(create_key(Settings.from_environ(), args.account))
+        token = asyncio.run(
+            create_key(Settings.from_environ(), args.account, scope=args.scope, chatwoot_secret=args.chatwoot_secret)
+        )
     except ValueError as exc:
         print(f"pingback keys: {exc}", file=sys.stderr)
         return 2
     print(token)
-    print(f"key for account {args.account}; the token is shown only this once", file=sys.stderr)
+    print(f"{args.scope} key for account {args.account}; the token is shown only this once", file=sys.stderr)
     return 0
 
 
@@ -71,10 +83,11 @@ def _revoke(args: argparse.Namespace) -> int:
 def _list(args: argparse.Namespace) -> int:
     keyring = asyncio.run(load_keys(Settings.from_environ()))
     rows = [key for key in keyring.all() if args.account in (None, key.account_id)]
-    print(f"{'KEY ID':<18}{'ACCOUNT':<24}{'CREATED (UTC)':<22}REVOKED (UTC)")
+    print(f"{'KEY ID':<18}{'ACCOUNT':<24}{'SCOPE':<8}{'CREATED (UTC)':<22}REVOKED (UTC)")
     for key in rows:
         revoked = f"{key.revoked_at:%Y-%m-%d %H:%M:%S}" if key.revoked_at else "-"
-        print(f"{key.key_id:<18}{key.account_id:<24}{key.created_at:%Y-%m-%d %H:%M:%S}   {revoked}")
+        created = f"{key.created_at:%Y-%m-%d %H:%M:%S}"
+        print(f"{key.key_id:<18}{key.account_id:<24}{key.scope:<8}{created}   {revoked}")
     return 0
 
 

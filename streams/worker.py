@@ -20,16 +20,18 @@ from prometheus_client import CollectorRegistry
 
 from analytics.figures import Report
 from analytics.report import ReportQuery
-from analytics.time import DAY_US
+from analytics.time import DAY_US, SECOND_US
 from analytics.window import Views
 from api.app import create_app
 from api.report import ReportSettings
 from api.connections import ConnectionLimits, make_descriptor_room, uvicorn_options
+from api.ingest import IngestSettings
 from api.stream import StreamSettings
 from api.ports import NotReady, OwnedElsewhere, Readiness
 from pingback.config import Settings
 from pingback.log_limits import limit_repeats
 from streams.app import create_faust_app
+from streams.event_sink import KafkaEventSink
 from streams.keyring import KeyRing
 from streams.live_state import RETRY_AFTER_S, LiveState
 from streams.metrics import ProcessorMetrics
@@ -108,6 +110,8 @@ def build_worker_app(settings: Settings, supervisor: Supervisor | None = None) -
             if not await supervisor(readiness):
                 os.kill(os.getpid(), signal.SIGTERM)
     router = OverviewRouter(app, settings, state, wall_clock_us)
+    # Every worker takes events over HTTP: producing needs no partition ownership.
+    sink = KafkaEventSink(settings)
     api = create_app(
         overviews=router,
         changes=router,
@@ -121,7 +125,12 @@ def build_worker_app(settings: Settings, supervisor: Supervisor | None = None) -
             max_relayed=settings.max_relayed_streams,
         ),
         reports=(router, ReportSettings(retention_us=settings.retention_days * DAY_US, clock_us=wall_clock_us)),
+        ingest=IngestSettings(sink=sink, max_ahead_us=settings.max_ahead_s * SECOND_US, clock_us=wall_clock_us),
     )
+
+    @app.on_before_shutdown.connect
+    async def stop_sink(sender: object, **kwargs: object) -> None:
+        await sink.stop()
 
     @app.on_before_shutdown.connect
     async def close_streams(sender: object, **kwargs: object) -> None:

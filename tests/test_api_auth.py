@@ -100,3 +100,15 @@ async def test_failures_do_not_say_which_check_refused_the_token() -> None:
             for token in (new_token()[1], _with_secret_changed(live), revoked)
         ]
     assert len({(a.text, a.headers["www-authenticate"]) for a in answers}) == 1
+
+
+async def test_an_ingest_key_cannot_read() -> None:
+    keys = FakeKeys()
+    token = keys.issue("acme", scope="ingest")
+    app = make_app(FakeOverviews({"acme": SAMPLE_OVERVIEW}), keys)
+    async with client(app) as http:
+        response = await http.get(OVERVIEW, headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 403
+    assert response.json()["error"] == "insufficient_scope"
+    assert "`read`" in response.json()["message"] and token not in response.text
+    assert response.headers["www-authenticate"] == 'Bearer realm="pingback", error="insufficient_scope", scope="read"'

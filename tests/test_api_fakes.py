@@ -5,6 +5,7 @@ Not a test module itself (it holds no tests): the other `test_api*` files import
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,6 +15,7 @@ from prometheus_client import CollectorRegistry
 from starlette.applications import Starlette
 
 from api import ApiKey, KeyLookup, NotReady, Overview, OverviewSource, Readiness, create_app
+from api.ingest import IngestSettings
 from api.keys import issue_key, parse_token, revoke
 from api.ports import ReportSource
 from api.report import ReportSettings
@@ -59,8 +61,8 @@ class FakeKeys:
     def get(self, key_id: str) -> ApiKey | None:
         return self.records.get(key_id)
 
-    def issue(self, account_id: str) -> str:
-        key, token = issue_key(account_id, CREATED)
+    def issue(self, account_id: str, scope: str = "read", chatwoot_secret: str | None = None) -> str:
+        key, token = issue_key(account_id, CREATED, scope=scope, chatwoot_secret=chatwoot_secret)
         self.records[key.key_id] = key
         return token
 
@@ -79,12 +81,40 @@ class FakeReadiness:
         return self.ready, self.reason
 
 
+class FakeSink:
+    """`api.ports.EventSink` in memory: what was sent, per account; `unavailable` makes it refuse."""
+
+    def __init__(self, unavailable: NotReady | None = None) -> None:
+        self.sent: list[tuple[str, str, bytes]] = []  # (account, event type, value)
+        self.dead_letters: list[tuple[str, bytes]] = []
+        self.unavailable = unavailable
+
+    async def send(self, account_id: str, events: Sequence[tuple[str, bytes]]) -> None:
+        if self.unavailable is not None:
+            raise self.unavailable
+        self.sent += [(account_id, event_type, value) for event_type, value in events]
+
+    async def dead_letter(self, account_id: str, value: bytes) -> None:
+        if self.unavailable is not None:
+            raise self.unavailable
+        self.dead_letters.append((account_id, value))
+
+
+# The fake clock of ingest tests: 2024-05-01T12:00:00Z.
+INGEST_NOW_US = 1_714_564_800_000_000
+
+
+def ingest_settings(sink: FakeSink) -> IngestSettings:
+    return IngestSettings(sink=sink, max_ahead_us=300_000_000, clock_us=lambda: INGEST_NOW_US)
+
+
 def make_app(
     overviews: OverviewSource | None = None,
     keys: KeyLookup | None = None,
     readiness: Readiness | None = None,
     registry: CollectorRegistry | None = None,
     reports: tuple[ReportSource, ReportSettings] | None = None,
+    sink: FakeSink | None = None,
 ) -> Starlette:
     return create_app(
         overviews=overviews or FakeOverviews({}),
@@ -92,6 +122,7 @@ def make_app(
         readiness=readiness or FakeReadiness(),
         registry=registry or CollectorRegistry(),
         reports=reports,
+        ingest=None if sink is None else ingest_settings(sink),
     )
 
 

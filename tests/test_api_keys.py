@@ -78,6 +78,9 @@ def test_decode_keeps_offsets_and_ignores_unknown_fields() -> None:
         {"created_at": "2024-05-01T00:00:00"},  # no offset
         {"revoked_at": "yesterday"},  # not a timestamp
         {"created_at": 1714521600},  # not a string
+        {"scope": "admin"},  # not a scope
+        {"chatwoot_secret": "s3cret"},  # a webhook secret on a read key
+        {"scope": "ingest", "chatwoot_secret": ""},  # an empty secret would verify anything signed with ""
     ],
 )
 def test_decode_refuses_invalid_records(change: dict[str, object]) -> None:
@@ -85,6 +88,21 @@ def test_decode_refuses_invalid_records(change: dict[str, object]) -> None:
     raw = orjson.loads(encode_key_record(key)) | change
     with pytest.raises(ValueError):
         decode_key_record(orjson.dumps(raw))
+
+
+def test_records_written_before_scopes_existed_are_read_keys() -> None:
+    key, _ = issue_key("acme", NOW)
+    legacy = {name: value for name, value in orjson.loads(encode_key_record(key)).items()
+              if name not in ("scope", "chatwoot_secret")}  # fmt: skip
+    assert decode_key_record(orjson.dumps(legacy)) == key
+    assert key.scope == "read" and key.chatwoot_secret is None
+
+
+def test_ingest_keys_and_their_webhook_secret_round_trip() -> None:
+    key, token = issue_key("acme", NOW, scope="ingest", chatwoot_secret="whsec-1")
+    assert decode_key_record(encode_key_record(key)) == key
+    assert (key.scope, key.chatwoot_secret) == ("ingest", "whsec-1")
+    assert token not in encode_key_record(key).decode()
 
 
 @pytest.mark.parametrize("data", [b"", b"not json", b"[]", b'{"key_id": "0123456789abcdef"}'])
