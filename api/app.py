@@ -14,6 +14,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from api import probes
+from api.agents import AGENTS_PATH, AgentsEndpoint
 from api.auth import BearerAuth
 from api.broadcast import BroadcastHub
 from api.errors import EXCEPTION_HANDLERS
@@ -21,7 +22,7 @@ from api.forwarding import Forwarder
 from api.metrics import RequestLatencyMiddleware, request_latency_histogram
 from api.openapi import openapi_document
 from api.overview import OverviewEndpoint
-from api.ports import ChangeSource, KeyLookup, OverviewSource, Readiness, ReportSource
+from api.ports import AgentsSource, ChangeSource, KeyLookup, OverviewSource, Readiness, ReportSource
 from api.report import REPORT_PATH, ReportEndpoint, ReportSettings
 from api.responses import ORJSONResponse
 from api.stream import DEFAULT_STREAM, STREAM_PATH, OverviewStream, StreamSettings
@@ -43,6 +44,7 @@ def create_app(
     changes: ChangeSource | None = None,
     stream: StreamSettings = DEFAULT_STREAM,
     reports: tuple[ReportSource, ReportSettings] | None = None,
+    agents: AgentsSource | None = None,
 ) -> Starlette:
     """The API app.
 
@@ -52,7 +54,8 @@ def create_app(
     another worker owns (see `api.forwarding`); without one, the app makes its own and closes
     it at shutdown.
 
-    With `reports` (a source and its settings), the app also serves `GET /api/v1/analytics/report`.
+    With `reports` (a source and its settings), the app also serves `GET /api/v1/analytics/report`;
+    with `agents`, `GET /api/v1/analytics/agents`.
 
     With `changes`, the app also serves the overview stream and the wallboard (tuned by `stream`).
     `app.state.streams` is then their `BroadcastHub`: uvicorn waits for open responses to end
@@ -61,7 +64,7 @@ def create_app(
     """
     client = forwarding or httpx.AsyncClient(timeout=FORWARD_TIMEOUT_S)
     streams = None if changes is None else BroadcastHub(overviews, changes, poll_s=stream.poll_s)
-    document = openapi_document(live=streams is not None, reports=reports is not None)
+    document = openapi_document(live=streams is not None, reports=reports is not None, agents=agents is not None)
 
     async def openapi_json(request: Request) -> Response:
         return ORJSONResponse(document)
@@ -85,6 +88,8 @@ def create_app(
     if reports is not None:
         source, settings = reports
         routes.append(Route(REPORT_PATH, BearerAuth(ReportEndpoint(source, Forwarder(client), settings), keys), methods=["GET"]))
+    if agents is not None:
+        routes.append(Route(AGENTS_PATH, BearerAuth(AgentsEndpoint(agents, Forwarder(client)), keys), methods=["GET"]))
     if streams is not None:
         # A relayed stream may be silent for a heartbeat interval; a longer silence means a dead owner.
         relay = StreamRelay(client, httpx.Timeout(FORWARD_TIMEOUT_S, read=3 * stream.heartbeat_s), streams.stopped)

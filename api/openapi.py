@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from api.openapi_agents import agents_path, agents_schemas
 from api.openapi_report import report_path, report_schemas
 
 JsonObject = dict[str, Any]
@@ -156,8 +157,9 @@ def _live_paths() -> JsonObject:
     }
 
 
-def openapi_document(*, live: bool = False, reports: bool = False) -> JsonObject:
-    """The document; `live` adds the stream and the wallboard, `reports` the report endpoint."""
+def openapi_document(*, live: bool = False, reports: bool = False, agents: bool = False) -> JsonObject:
+    """The document; `live` adds the stream and the wallboard, `reports` the report endpoint,
+    `agents` the agents-on-duty endpoint."""
     shared = {"401": _ref("Unauthorized"), "503": _ref("NotReady"), "500": _ref("InternalError")}
     return {
         "openapi": "3.1.0",
@@ -217,9 +219,15 @@ def openapi_document(*, live: bool = False, reports: bool = False) -> JsonObject
             "/openapi.json": _operation("This document", {"200": _json("OpenAPI 3.1 document.", {"type": "object"})}),
             **(_live_paths() if live else {}),
             **(report_path(_NO_STORE, shared) if reports else {}),
+            **(agents_path(_NO_STORE, shared) if agents else {}),
         },
         "components": {
-            "schemas": {"Overview": OVERVIEW_SCHEMA, "Error": ERROR_SCHEMA, **(report_schemas() if reports else {})},
+            "schemas": {
+                "Overview": OVERVIEW_SCHEMA,
+                "Error": ERROR_SCHEMA,
+                **(report_schemas() if reports else {}),
+                **(agents_schemas() if agents else {}),
+            },
             "responses": _RESPONSES,
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "pbk_<key_id>_<secret>"}

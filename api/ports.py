@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from analytics.agents_now import AgentsNow
 from analytics.figures import Report
 from analytics.report import ReportQuery
 from api.keys import ApiKey
@@ -47,6 +48,12 @@ class OverviewSource(Protocol):
 class ReportSource(Protocol):
     async def report(self, account_id: str, query: ReportQuery) -> Report:
         """The SPEC §4 report of `account_id` for `query`; raises exactly as `OverviewSource.overview`."""
+        ...
+
+
+class AgentsSource(Protocol):
+    async def agents_now(self, account_id: str) -> AgentsNow:
+        """The agents of `account_id` live or away now, and since when; raises exactly as `OverviewSource.overview`."""
         ...
 
 
