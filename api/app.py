@@ -95,7 +95,7 @@ def create_app(
         relay = StreamRelay(client, httpx.Timeout(FORWARD_TIMEOUT_S, read=3 * stream.heartbeat_s), streams.stopped)
         routes += [
             Route(STREAM_PATH, BearerAuth(OverviewStream(streams, relay, stream), keys), methods=["GET"]),
-            Route(WALLBOARD_PATH, wallboard(stream.heartbeat_s), methods=["GET"]),
+            Route(WALLBOARD_PATH, wallboard(stream.heartbeat_s, reports=reports is not None and agents is not None), methods=["GET"]),
         ]
     app = Starlette(
         routes=routes,
