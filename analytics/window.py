@@ -25,6 +25,7 @@ from collections.abc import Iterable
 
 from sortedcontainers import SortedDict
 
+from analytics.agents_now import AgentsNow, agents_now
 from analytics.contribution import Contribution, WindowItem, agent_contribution, contribution
 from analytics.facts import AgentFacts, ConversationFacts
 from analytics.figures import Overview, Report
@@ -160,6 +161,10 @@ class AccountView:
         """SPEC §4 for `query`; exact for any period (see `analytics.report`)."""
         return build_report(self._rows, self._agents, query)
 
+    def agents_now(self, now_us: int) -> AgentsNow:
+        """The agents live or away now, and since when (see `analytics.agents_now`)."""
+        return agents_now(self._agents.values(), now_us)
+
     def _count(self, part: Contribution, sign: int) -> None:
         self._open_conversations += sign * part.is_open
         for item in part.window_items():
@@ -210,6 +215,11 @@ class Views:
         """The account's report; all zeros for an account without data."""
         view = self._accounts.get(account_id)
         return (view if view is not None else AccountView()).report(query)
+
+    def agents_now(self, account_id: str, now_us: int) -> AgentsNow:
+        """The account's agents on duty now; none for an account without data."""
+        view = self._accounts.get(account_id)
+        return (view if view is not None else AccountView()).agents_now(now_us)
 
     def version(self, account_id: str, now_us: int) -> int:
         """A number that changes whenever the account's overview as of `now_us` may have changed; 0 without data."""

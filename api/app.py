@@ -14,6 +14,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from api import probes
+from api.agents import AGENTS_PATH, AgentsEndpoint
 from api.auth import BearerAuth
 from api.broadcast import BroadcastHub
 from api.errors import EXCEPTION_HANDLERS
@@ -23,7 +24,7 @@ from api.ingest_routes import ingest_routes
 from api.metrics import RequestLatencyMiddleware, request_latency_histogram
 from api.openapi import openapi_document
 from api.overview import OverviewEndpoint
-from api.ports import ChangeSource, KeyLookup, OverviewSource, Readiness, ReportSource
+from api.ports import AgentsSource, ChangeSource, KeyLookup, OverviewSource, Readiness, ReportSource
 from api.report import REPORT_PATH, ReportEndpoint, ReportSettings
 from api.responses import ORJSONResponse
 from api.revocation import RevocationWatch
@@ -48,6 +49,7 @@ def create_app(
     stream: StreamSettings = DEFAULT_STREAM,
     reports: tuple[ReportSource, ReportSettings] | None = None,
     ingest: IngestSettings | None = None,
+    agents: AgentsSource | None = None,
 ) -> Starlette:
     """The API app.
 
@@ -58,7 +60,8 @@ def create_app(
     two clients, so that open streams can never take the connections forwarded requests need. Without
     them, the app makes its own and closes them at shutdown.
 
-    With `reports` (a source and its settings), the app also serves `GET /api/v1/analytics/report`.
+    With `reports` (a source and its settings), the app also serves `GET /api/v1/analytics/report`;
+    with `agents`, `GET /api/v1/analytics/agents`.
 
     With `changes`, the app also serves the overview stream and the wallboard (tuned by `stream`).
     `app.state.streams` is then their `BroadcastHub`: uvicorn waits for open responses to end
@@ -72,7 +75,9 @@ def create_app(
     relay_client = relaying or httpx.AsyncClient(limits=httpx.Limits(max_connections=None))
     streams = None if changes is None else BroadcastHub(overviews, changes, poll_s=stream.poll_s)
     revocations = RevocationWatch(keys, poll_s=stream.poll_s)
-    document = openapi_document(live=streams is not None, reports=reports is not None, ingest=ingest is not None)
+    document = openapi_document(
+        live=streams is not None, reports=reports is not None, ingest=ingest is not None, agents=agents is not None
+    )
 
     async def openapi_json(request: Request) -> Response:
         return ORJSONResponse(document)
@@ -99,12 +104,14 @@ def create_app(
     if reports is not None:
         source, settings = reports
         routes.append(Route(REPORT_PATH, BearerAuth(ReportEndpoint(source, Forwarder(client), settings), keys), methods=["GET"]))
+    if agents is not None:
+        routes.append(Route(AGENTS_PATH, BearerAuth(AgentsEndpoint(agents, Forwarder(client)), keys), methods=["GET"]))
     if streams is not None:
         # A relayed stream may be silent for a heartbeat interval; a longer silence means a dead owner.
         relay = StreamRelay(relay_client, httpx.Timeout(FORWARD_TIMEOUT_S, read=3 * stream.heartbeat_s), streams.stopped)
         routes += [
             Route(STREAM_PATH, BearerAuth(OverviewStream(streams, relay, revocations, stream), keys), methods=["GET"]),
-            Route(WALLBOARD_PATH, wallboard(stream.heartbeat_s), methods=["GET"]),
+            Route(WALLBOARD_PATH, wallboard(stream.heartbeat_s, reports=reports is not None and agents is not None), methods=["GET"]),
         ]
     if ingest is not None:
         routes += ingest_routes(ingest, keys, registry)

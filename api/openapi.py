@@ -10,8 +10,9 @@ from typing import Any
 import msgspec
 
 from analytics.figures import Overview
-from api.openapi_report import portable, report_path, report_schemas
+from api.openapi_agents import agents_path, agents_schemas
 from api.openapi_ingest import ingest_paths
+from api.openapi_report import portable, report_path, report_schemas
 
 JsonObject = dict[str, Any]
 
@@ -140,9 +141,11 @@ def _live_paths() -> JsonObject:
     }
 
 
-def openapi_document(*, live: bool = False, reports: bool = False, ingest: bool = False) -> JsonObject:
+def openapi_document(
+    *, live: bool = False, reports: bool = False, ingest: bool = False, agents: bool = False
+) -> JsonObject:
     """The document; `live` adds the stream and the wallboard, `reports` the report endpoint, `ingest`
-    the ingest doors."""
+    the ingest doors, `agents` the agents-on-duty endpoint."""
     shared = {"401": _ref("Unauthorized"), "503": _ref("NotReady"), "500": _ref("InternalError")}
     return {
         "openapi": "3.1.0",
@@ -204,9 +207,15 @@ def openapi_document(*, live: bool = False, reports: bool = False, ingest: bool 
             **(_live_paths() if live else {}),
             **(report_path(_NO_STORE, shared) if reports else {}),
             **(ingest_paths() if ingest else {}),
+            **(agents_path(_NO_STORE, shared) if agents else {}),
         },
         "components": {
-            "schemas": {"Overview": OVERVIEW_SCHEMA, "Error": ERROR_SCHEMA, **(report_schemas() if reports else {})},
+            "schemas": {
+                "Overview": OVERVIEW_SCHEMA,
+                "Error": ERROR_SCHEMA,
+                **(report_schemas() if reports else {}),
+                **(agents_schemas() if agents else {}),
+            },
             "responses": _RESPONSES,
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "pbk_<key_id>_<secret>"}

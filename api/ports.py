@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Protocol
 
+from analytics.agents_now import AgentsNow
 from analytics.figures import Overview, Report
 from analytics.report import ReportQuery
 from api.keys import ApiKey
@@ -46,6 +47,12 @@ class OverviewSource(Protocol):
 class ReportSource(Protocol):
     async def report(self, account_id: str, query: ReportQuery) -> Report:
         """The SPEC §4 report of `account_id` for `query`; raises exactly as `OverviewSource.overview`."""
+        ...
+
+
+class AgentsSource(Protocol):
+    async def agents_now(self, account_id: str) -> AgentsNow:
+        """The agents of `account_id` live or away now, and since when; raises exactly as `OverviewSource.overview`."""
         ...
 
 

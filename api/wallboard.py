@@ -28,16 +28,32 @@ def _hash_source(text: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode() + "'"
 
 
-def wallboard_page(heartbeat_s: float) -> tuple[str, str]:
+# One script, in dependency order: the page's own code comes last.
+_SCRIPTS = (
+    "sse.js",
+    "wallboard_format.js",
+    "wallboard_data.js",
+    "wallboard_trend.js",
+    "wallboard_deltas.js",
+    "wallboard_team.js",
+    "wallboard_extras.js",
+    "wallboard.js",
+)
+
+
+def wallboard_page(heartbeat_s: float, reports: bool = False) -> tuple[str, str]:
     """The page, and the Content-Security-Policy that allows exactly its inline style and script.
 
     `heartbeat_s` is the server's heartbeat interval: the page reconnects after a few missed ones.
+    With `reports` (the server answers the report and agents endpoints) the page also shows the
+    trend chart, each tile's change against the previous 30 days, and the team panel.
     """
     style = _asset("wallboard.css")
-    script = _asset("sse.js") + _asset("wallboard.js")
+    script = "".join(_asset(name) for name in _SCRIPTS)
     page = (
         _asset("wallboard.html")
         .replace("__HEARTBEAT_S__", f"{heartbeat_s:g}")
+        .replace("__REPORTS__", "on" if reports else "off")
         .replace("__STYLE__", style)
         .replace("__SCRIPT__", script)
     )
@@ -55,9 +71,9 @@ def wallboard_page(heartbeat_s: float) -> tuple[str, str]:
     return page, policy
 
 
-def wallboard(heartbeat_s: float) -> Callable[[Request], Awaitable[Response]]:
+def wallboard(heartbeat_s: float, reports: bool = False) -> Callable[[Request], Awaitable[Response]]:
     """The page's endpoint; the page is built once, here."""
-    page, policy = wallboard_page(heartbeat_s)
+    page, policy = wallboard_page(heartbeat_s, reports)
     headers = {
         "Content-Security-Policy": policy,
         "Cache-Control": "no-cache",

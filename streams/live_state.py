@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from analytics.agents_now import AgentsNow
 from analytics.facts import decode_agent_facts, decode_conversation_facts
 from analytics.figures import Report
 from analytics.report import ReportQuery
@@ -82,6 +83,10 @@ class LiveState:
     def report(self, account_id: str, query: ReportQuery) -> Report:
         self.check_serving(account_id)
         return self.views.report(account_id, query)
+
+    def agents_now(self, account_id: str, now_us: int) -> AgentsNow:
+        self.check_serving(account_id)
+        return self.views.agents_now(account_id, now_us)
 
     def version(self, account_id: str, now_us: int) -> int:
         self.check_serving(account_id)

@@ -18,6 +18,7 @@ import httpx
 from faust.contrib.asgi import serve_asgi
 from prometheus_client import CollectorRegistry
 
+from analytics.agents_now import AgentsNow
 from analytics.figures import Report
 from analytics.report import ReportQuery
 from analytics.time import DAY_US, SECOND_US
@@ -47,7 +48,7 @@ Supervisor = Callable[[Readiness], Awaitable[bool]]
 
 
 class OverviewRouter:
-    """`api.ports.OverviewSource`, `ReportSource` and `ChangeSource`: local views for owned accounts, else the owner's address."""
+    """`api.ports.OverviewSource`, `ReportSource`, `AgentsSource` and `ChangeSource`: local views for owned accounts, else the owner's address."""
 
     def __init__(self, app: faust.App, settings: Settings, state: LiveState, clock_us: Callable[[], int]) -> None:
         self._app, self._state, self._clock_us = app, state, clock_us
@@ -60,6 +61,10 @@ class OverviewRouter:
     async def report(self, account_id: str, query: ReportQuery) -> Report:
         self._ensure_local(account_id)
         return self._state.report(account_id, query)
+
+    async def agents_now(self, account_id: str) -> AgentsNow:
+        self._ensure_local(account_id)
+        return self._state.agents_now(account_id, self._clock_us())
 
     def version(self, account_id: str) -> int:
         self._ensure_local(account_id)
@@ -126,6 +131,7 @@ def build_worker_app(settings: Settings, supervisor: Supervisor | None = None) -
         ),
         reports=(router, ReportSettings(retention_us=settings.retention_days * DAY_US, clock_us=wall_clock_us)),
         ingest=IngestSettings(sink=sink, max_ahead_us=settings.max_ahead_s * SECOND_US, clock_us=wall_clock_us),
+        agents=router,
     )
 
     @app.on_before_shutdown.connect

@@ -8,8 +8,9 @@ import re
 
 from api.openapi import OVERVIEW_FIELDS
 from api.wallboard import WALLBOARD_PATH
+from tests.support.core_source import CoreSource, core_app
 from tests.test_api_fakes import SAMPLE_OVERVIEW, FakeKeys, client, make_app
-from tests.test_stream_fakes import LiveFakes, live_app
+from tests.test_stream_fakes import FAST, LiveFakes, live_app
 
 
 async def _page() -> tuple[str, dict[str, str], str]:
@@ -64,3 +65,14 @@ async def test_the_page_knows_the_servers_heartbeat_interval() -> None:
 async def test_an_app_without_change_tracking_serves_no_wallboard() -> None:
     async with client(make_app()) as http:
         assert (await http.get(WALLBOARD_PATH)).status_code == 404
+
+
+
+async def test_the_report_panels_are_switched_on_only_where_reports_and_agents_are_served() -> None:
+    async with client(core_app(CoreSource(), FakeKeys(), FAST)) as http:
+        with_reports = await http.get(WALLBOARD_PATH)
+    without, headers, _ = await _page()
+    assert 'data-reports="on"' in with_reports.text and 'data-reports="off"' in without
+    # The flag sits in the markup, not in the script: one script, so one hash, either way.
+    assert with_reports.headers["content-security-policy"] == headers["content-security-policy"]
+    assert with_reports.text.count('<p class="delta" data-delta=') == 6 and 'id="trend"' in with_reports.text

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from playwright.async_api import async_playwright
 from api.openapi import OVERVIEW_FIELDS
 from api.stream import STREAM_PATH
 from api.wallboard import WALLBOARD_PATH
+from tests.support import board
 from tests.support.cluster import Deployment, WorkerProcess, now_us
 from tests.support.history import CONVERSATION_TOPIC, Record, format_timestamp
 from tests.test_wallboard_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
@@ -118,6 +120,45 @@ async def test_the_wallboard_in_chromium_follows_real_events(kafka: str, unique:
             assert await shown(page) == endpoint and "telegram" in endpoint["channel_mix"]
             ARTIFACTS.mkdir(exist_ok=True)
             await page.screenshot(path=str(ARTIFACTS / "wallboard-kafka.png"))
+            await browser.close()
+    finally:
+        worker.stop()
+
+
+async def test_the_report_panels_in_chromium_follow_real_events(kafka: str, unique: str, tmp_path: Path) -> None:
+    deployment = Deployment(kafka, f"panels-{unique}", tmp_path)
+    token = deployment.create_key("acme")
+    now = datetime.now(UTC)
+    zone = board.midday_zones(now, 1)[0]  # "today" is well under way there: no midnight mid-test
+    minutes = lambda n: now - timedelta(minutes=n)  # noqa: E731
+    await deployment.produce(board.record(event) for event in [
+        board.created("acme", "w1", now - timedelta(days=7, minutes=30)),
+        board.created("acme", "c1", minutes(30)), board.created("acme", "c2", minutes(30), "email"),
+        board.resolved("acme", "c1", minutes(20), "a2"),
+        board.agent("acme", "a1", minutes(90), "live", "Sarah Chen"),
+        board.agent("acme", "a2", minutes(60), "away", "Diego"),
+    ])  # fmt: skip
+    worker = await ready_worker(deployment)
+    try:
+        async with async_playwright() as playwright, httpx.AsyncClient(base_url=worker.base_url) as http:
+            browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            context = await browser.new_context(viewport={"width": 1920, "height": 1080}, timezone_id=zone)
+            page = await context.new_page()
+            await page.goto(worker.base_url + WALLBOARD_PATH)
+            await page.fill("#token", token)
+            await page.click("button[type=submit]")
+            shown_zone = await page.evaluate("Intl.DateTimeFormat().resolvedOptions().timeZone")
+            await board.wait_for_chart(page, shown_zone, 2)
+            await board.wait_for_team(page, ["a2", "a1"])  # Diego resolved one today: first
+            await board.check_against_endpoints(page, http, token)
+
+            await deployment.produce([board.record(board.created("acme", "c3", datetime.now(UTC)))])
+            await board.wait_for_chart(page, shown_zone, 3)  # the chart moves with the event
+            await deployment.produce([board.record(board.agent("acme", "a3", datetime.now(UTC), "live", "Ana"))])
+            await board.wait_for_team(page, ["a2", "a3", "a1"])  # ties on 0 resolved, both live: by name
+            await board.check_against_endpoints(page, http, token)
+            ARTIFACTS.mkdir(exist_ok=True)
+            await page.screenshot(path=str(ARTIFACTS / "wallboard-kafka-panels.png"))
             await browser.close()
     finally:
         worker.stop()

@@ -29,14 +29,9 @@
   let failures = 0;
   let refused = false;  // the server ended the stream with `event: unauthorized` (the key was revoked)
 
-  const integer = new Intl.NumberFormat("en-US");
-  const pad = (n) => String(n).padStart(2, "0");
-
-  function duration(seconds) {
-    if (seconds < 60) return [[seconds, "s"]];
-    if (seconds < 3600) return [[Math.floor(seconds / 60), "m"], [pad(seconds % 60), "s"]];
-    return [[Math.floor(seconds / 3600), "h"], [pad(Math.floor(seconds / 60) % 60), "m"]];
-  }
+  const { integer, pad, duration } = BoardFormat;
+  // The trend chart, tile deltas and team panel, when this server also answers reports.
+  const extras = body.dataset.reports === "on" ? new BoardExtras(board, () => localStorage.getItem(TOKEN_KEY)) : null;
 
   // Each figure as [number, unit] parts: units are drawn smaller than the numbers.
   const FORMATS = {
@@ -53,17 +48,7 @@
   function setFigure(name, value, parts) {
     const element = field(name);
     element.dataset.value = JSON.stringify(value);
-    const line = document.createElement("span");
-    parts.forEach(([number, unit], i) => {
-      if (i > 0) line.append(" ");
-      line.append(`${number}`);
-      if (unit) {
-        const small = document.createElement("small");
-        small.textContent = unit;
-        line.append(small);
-      }
-    });
-    element.replaceChildren(line);
+    element.replaceChildren(BoardFormat.partsElement(parts));
   }
 
   function colourOf(channel, index) {
@@ -90,7 +75,7 @@
       item.append(swatch, document.createTextNode(channel), share_);
       return item;
     }));
-    if (entries.length === 0) legend.replaceChildren(emptyNote("No conversations in the last 30 days"));
+    if (entries.length === 0) legend.replaceChildren(BoardFormat.emptyNote("No conversations in the last 30 days"));
   }
 
   function renderAgents(agents) {
@@ -107,14 +92,7 @@
       }
       return item;
     }));
-    if (agents.length === 0) list.replaceChildren(emptyNote("No resolutions in the last 30 days"));
-  }
-
-  function emptyNote(text) {
-    const note = document.createElement("li");
-    note.className = "empty";
-    note.textContent = text;
-    return note;
+    if (agents.length === 0) list.replaceChildren(BoardFormat.emptyNote("No resolutions in the last 30 days"));
   }
 
   function render(overview) {
@@ -132,6 +110,7 @@
   }
 
   function showForm(message) {
+    if (extras) extras.stop();
     board.hidden = true;
     form.hidden = false;
     forget.hidden = !localStorage.getItem(TOKEN_KEY);
@@ -143,12 +122,14 @@
     form.hidden = true;
     board.hidden = false;
     forget.hidden = false;
+    if (extras) extras.start();
   }
 
   function handle(event) {
     if (event.retry !== null) retryMs = event.retry;
     if (event.event === "overview") {
       render(JSON.parse(event.data));
+      if (extras) extras.request();
       failures = 0;
       setState("live", "Live");
     } else if (event.event === "unavailable") {
