@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
 
 from api.forwarding import Forwarder
 from api.keys import ApiKey
-from api.ports import AgentsSource, NotReady, OwnedElsewhere
-from api.responses import not_ready_response
+from api.ports import AgentsSource
+from api.responses import struct_response
 
 AGENTS_PATH = "/api/v1/analytics/agents"
 
@@ -22,11 +21,5 @@ class AgentsEndpoint:
         self._forwarder = forwarder
 
     async def __call__(self, request: Request, key: ApiKey) -> Response:
-        try:
-            on_duty = await self._agents.agents_now(key.account_id)
-        except NotReady as not_ready:
-            return not_ready_response(not_ready.retry_after_s, not_ready.reason)
-        except OwnedElsewhere as elsewhere:
-            return await self._forwarder.forward(request, elsewhere.url)
-        body = msgspec.json.encode(on_duty)
-        return Response(body, media_type="application/json", headers={"Cache-Control": "no-store"})
+        on_duty = await self._forwarder.here_or_there(request, self._agents.agents_now(key.account_id))
+        return on_duty if isinstance(on_duty, Response) else struct_response(on_duty)

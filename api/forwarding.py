@@ -8,11 +8,17 @@ and its answer is relayed unchanged. The HTTP client is passed in (tests use an
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+from typing import TypeVar
+
 import httpx
 from starlette.requests import Request
 from starlette.responses import Response
 
+from api.ports import NotReady, OwnedElsewhere
 from api.responses import not_ready_response
+
+T = TypeVar("T")
 
 # Marks a request that has already been forwarded once, so two workers that each think the other
 # owns the account (mid-rebalance) answer 503 instead of bouncing the request between them.
@@ -32,6 +38,16 @@ def replay(request: Request, owner_url: str) -> tuple[str, dict[str, str]]:
 class Forwarder:
     def __init__(self, client: httpx.AsyncClient) -> None:
         self._client = client
+
+    async def here_or_there(self, request: Request, compute: Awaitable[T]) -> T | Response:
+        """What `compute` (a source's answer for the account) gives, or the response that stands for
+        it: 503 while the account cannot be exact here, the owner's answer when another worker owns it."""
+        try:
+            return await compute
+        except NotReady as not_ready:
+            return not_ready_response(not_ready.retry_after_s, not_ready.reason)
+        except OwnedElsewhere as elsewhere:
+            return await self.forward(request, elsewhere.url)
 
     async def forward(self, request: Request, owner_url: str) -> Response:
         if FORWARDED_HEADER in request.headers:

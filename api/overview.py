@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
 
 from api.forwarding import Forwarder
 from api.keys import ApiKey
-from api.ports import NotReady, OverviewSource, OwnedElsewhere
-from api.responses import not_ready_response
+from api.ports import OverviewSource
+from api.responses import struct_response
 
 
 class OverviewEndpoint:
@@ -20,11 +19,6 @@ class OverviewEndpoint:
         self._forwarder = forwarder
 
     async def __call__(self, request: Request, key: ApiKey) -> Response:
-        try:
-            overview = await self._overviews.overview(key.account_id)
-        except NotReady as not_ready:
-            return not_ready_response(not_ready.retry_after_s, not_ready.reason)
-        except OwnedElsewhere as elsewhere:
-            return await self._forwarder.forward(request, elsewhere.url)
+        overview = await self._forwarder.here_or_there(request, self._overviews.overview(key.account_id))
         # The struct is the contract (analytics.figures.Overview): exactly its fields, in SPEC order.
-        return Response(msgspec.json.encode(overview), media_type="application/json", headers={"Cache-Control": "no-store"})
+        return overview if isinstance(overview, Response) else struct_response(overview)

@@ -5,16 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
 
 from api.forwarding import Forwarder
 from api.keys import ApiKey
-from api.ports import NotReady, OwnedElsewhere, ReportSource
+from api.ports import ReportSource
 from api.report_csv import report_csv
 from api.report_params import InvalidParameter, parse_report_request
-from api.responses import ORJSONResponse, not_ready_response
+from api.responses import ORJSONResponse, struct_response
 
 REPORT_PATH = "/api/v1/analytics/report"
 _NO_STORE = {"Cache-Control": "no-store"}
@@ -48,12 +47,9 @@ class ReportEndpoint:
             )
         except InvalidParameter as invalid:
             return invalid_parameter_response(invalid)
-        try:
-            report = await self._reports.report(key.account_id, asked.query)
-        except NotReady as not_ready:
-            return not_ready_response(not_ready.retry_after_s, not_ready.reason)
-        except OwnedElsewhere as elsewhere:
-            return await self._forwarder.forward(request, elsewhere.url)
+        report = await self._forwarder.here_or_there(request, self._reports.report(key.account_id, asked.query))
+        if isinstance(report, Response):
+            return report
         if asked.format == "csv":
             return Response(report_csv(report, asked.query.breakdown), media_type="text/csv", headers=_NO_STORE)
-        return Response(msgspec.json.encode(report), media_type="application/json", headers=_NO_STORE)
+        return struct_response(report)

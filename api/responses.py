@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import msgspec
 import orjson
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 
 
 class ORJSONResponse(JSONResponse):
@@ -19,6 +20,11 @@ def error_response(
 ) -> ORJSONResponse:
     """`{"error": <machine code>, "message": <for humans>}` — the body of every non-2xx answer."""
     return ORJSONResponse({"error": error, "message": message}, status_code=status_code, headers=headers)
+
+
+def struct_response(figures: msgspec.Struct) -> Response:
+    """A figure set (`analytics.figures`) as JSON: exactly its fields, in its order; never cached."""
+    return Response(msgspec.json.encode(figures), media_type="application/json", headers={"Cache-Control": "no-store"})
 
 
 def not_ready_response(retry_after_s: int, reason: str) -> ORJSONResponse:
