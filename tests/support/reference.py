@@ -71,15 +71,10 @@ def _channel_mix(counts: Counter[str]) -> dict[str, float]:
     return {channel: t / 10 for channel, t in ordered}
 
 
-def reference_overview(
-    events: Iterable[Event], account_id: str, now_us: int, window_start_us: int | None = None
-) -> dict[str, Any]:
-    """The overview of `account_id` at T = `now_us` over W = (window_start_us, T] (default T - 30 days)."""
-    start_us = now_us - THIRTY_DAYS_US if window_start_us is None else window_start_us
-
-    def in_window(ts_us: int) -> bool:
-        return start_us < ts_us <= now_us
-
+def histories(
+    events: Iterable[Event], account_id: str
+) -> tuple[dict[str, list[Event]], dict[str, list[AgentStatusChanged]]]:
+    """The account's deduplicated events per conversation and per agent, unordered."""
     unique: dict[str, Event] = {}
     for event in events:
         if event.account_id == account_id:
@@ -91,7 +86,19 @@ def reference_overview(
             agents[event.agent_id].append(event)
         else:
             conversations[event.conversation_id].append(event)
+    return conversations, agents
 
+
+def reference_overview(
+    events: Iterable[Event], account_id: str, now_us: int, window_start_us: int | None = None
+) -> dict[str, Any]:
+    """The overview of `account_id` at T = `now_us` over W = (window_start_us, T] (default T - 30 days)."""
+    start_us = now_us - THIRTY_DAYS_US if window_start_us is None else window_start_us
+
+    def in_window(ts_us: int) -> bool:
+        return start_us < ts_us <= now_us
+
+    conversations, agents = histories(events, account_id)
     total = resolved_of_total = open_now = 0
     channels: Counter[str] = Counter()
     first_responses: list[int] = []

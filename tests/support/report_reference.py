@@ -22,7 +22,7 @@ from events.schema import (
     Event,
     MessageCreated,
 )
-from tests.support.reference import _channel_mix, instant_us
+from tests.support.reference import _channel_mix, histories, instant_us
 
 
 def _round(x: Fraction) -> int:
@@ -43,17 +43,7 @@ class Conversation:
 
 
 def conversations_of(events: Iterable[Event], account_id: str) -> tuple[list[Conversation], dict[str, list]]:
-    unique: dict[str, Event] = {}
-    for event in events:
-        if event.account_id == account_id:
-            unique.setdefault(event.event_id, event)
-    by_conversation: dict[str, list[Event]] = defaultdict(list)
-    agents: dict[str, list[AgentStatusChanged]] = defaultdict(list)
-    for event in unique.values():
-        if isinstance(event, AgentStatusChanged):
-            agents[event.agent_id].append(event)
-        else:
-            by_conversation[event.conversation_id].append(event)
+    by_conversation, agents = histories(events, account_id)
     found = []
     for history in by_conversation.values():
         history.sort(key=lambda e: (instant_us(e.occurred_at), e.event_id))
