@@ -66,3 +66,7 @@ class Readiness(Protocol):
     def is_ready(self) -> tuple[bool, str]:
         """Whether this process can serve traffic, and a human-readable reason either way."""
         ...
+
+    def is_alive(self) -> tuple[bool, str]:
+        """False when the process should be restarted (e.g. it stopped making progress), with why."""
+        ...

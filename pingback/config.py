@@ -41,6 +41,10 @@ class Settings:
     stream_heartbeat_s: int = 15
     # How long a dead worker keeps its partitions before the group moves them to the survivors.
     session_timeout_s: int = 30
+    # At most this much of a rejected record's value (and key) is copied into its dead letter.
+    dead_letter_keep_bytes: int = 64 * 1024
+    # A partition with records waiting and none processed for this long makes the worker unhealthy.
+    stall_s: int = 60
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> "Settings":
@@ -83,6 +87,8 @@ class Settings:
             stream_heartbeat_s=number("PINGBACK_STREAM_HEARTBEAT_SECONDS", defaults.stream_heartbeat_s, 1),
             # Kafka refuses sessions shorter than its group.min.session.timeout.ms (6 s by default).
             session_timeout_s=number("PINGBACK_SESSION_TIMEOUT_S", defaults.session_timeout_s, 6),
+            dead_letter_keep_bytes=number("PINGBACK_DEAD_LETTER_KEEP_BYTES", defaults.dead_letter_keep_bytes, 0),
+            stall_s=number("PINGBACK_STALL_SECONDS", defaults.stall_s, 1),
         )
 
     @property

@@ -19,6 +19,7 @@ from faust.contrib.asgi import serve_asgi
 from prometheus_client import CollectorRegistry
 
 from analytics.window import Views
+from api import access_log
 from api.app import create_app
 from api.stream import StreamSettings
 from api.ports import NotReady, OwnedElsewhere, Readiness
@@ -28,6 +29,7 @@ from streams.keyring import KeyRing
 from streams.live_state import RETRY_AFTER_S, LiveState
 from streams.metrics import ProcessorMetrics
 from streams.partitioning import partitioner
+from streams.stall import StallDetector
 from streams.topics import ensure_topics
 from streams.topology import Topology, raw, wall_clock_us
 
@@ -68,15 +70,22 @@ class OverviewRouter:
 
 
 class WorkerReadiness:
-    """`api.ports.Readiness`: keys loaded, state recovered, backlog caught up."""
+    """`api.ports.Readiness`: keys loaded, state recovered, backlog caught up, and no partition stalled."""
 
-    def __init__(self, state: LiveState, keyring: KeyRing) -> None:
-        self._state, self._keyring = state, keyring
+    def __init__(self, state: LiveState, keyring: KeyRing, stalls: StallDetector) -> None:
+        self._state, self._keyring, self._stalls = state, keyring, stalls
 
     def is_ready(self) -> tuple[bool, str]:
         if not self._keyring.loaded.is_set():
             return False, "loading API keys"
-        return self._state.readiness()
+        alive, stall = self._stalls.health()
+        ready, reason = self._state.readiness()
+        if not alive:
+            return False, f"{stall}; {reason}"
+        return ready, reason
+
+    def is_alive(self) -> tuple[bool, str]:
+        return self._stalls.health()
 
 
 def build_worker_app(settings: Settings, supervisor: Supervisor | None = None) -> faust.App:
@@ -84,13 +93,13 @@ def build_worker_app(settings: Settings, supervisor: Supervisor | None = None) -
     registry = CollectorRegistry()
     app = create_faust_app(settings)
     state = LiveState(views=Views(), partition_of=partitioner(settings.partitions))
-    Topology(app, settings, state=state, metrics=ProcessorMetrics(registry))
+    topology = Topology(app, settings, state=state, metrics=ProcessorMetrics(registry))
     keyring = KeyRing(bootstrap_servers=settings.bootstrap_list, topic=settings.keys_topic)
 
     @app.task
     async def follow_keys() -> None:
         await keyring.follow()
-    readiness = WorkerReadiness(state, keyring)
+    readiness = WorkerReadiness(state, keyring, topology.progress.detector)
     if supervisor is not None:
 
         @app.task
@@ -113,6 +122,7 @@ def build_worker_app(settings: Settings, supervisor: Supervisor | None = None) -
         # uvicorn waits for open responses before it stops: end the wallboard streams first.
         api.state.streams.close()
 
+    access_log.install()
     serve_asgi(app, api, host=settings.web_host, port=settings.web_port)
     return app
 
