@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Callable
 
 import faust
 from aiokafka.admin import AIOKafkaAdminClient
@@ -33,9 +34,24 @@ class Progress:
         # one is, the group's committed offset when recovery finished).
         self.next_offsets: dict[TopicPartition, int] = {}
         self._admin: AIOKafkaAdminClient | None = None
-        app.timer(CATCH_UP_CHECK_S)(self._check_catch_up)
-        app.timer(LAG_INTERVAL_S)(self._measure)
+        self._failing: set[str] = set()
+        app.timer(CATCH_UP_CHECK_S, name="check-catch-up")(lambda: self._guarded("catch-up check", self._check_catch_up))
+        app.timer(LAG_INTERVAL_S, name="measure-progress")(lambda: self._guarded("lag and stall check", self._measure))
         app.on_before_shutdown.connect(self._close_admin)
+
+    async def _guarded(self, what: str, check: Callable[[], Awaitable[None]]) -> None:
+        # An exception would end the timer for good, and with it stall detection; a broker that
+        # does not answer is logged once per outage, not once per tick.
+        try:
+            await check()
+        except Exception as exc:
+            if what not in self._failing:
+                self._failing.add(what)
+                log.warning("%s failed, retrying every tick: %r", what, exc)
+        else:
+            if what in self._failing:
+                self._failing.discard(what)
+                log.info("%s works again", what)
 
     def processed(self, tp: TopicPartition, next_offset: int) -> None:
         self.next_offsets[tp] = next_offset
