@@ -96,7 +96,7 @@ def create_app(
     overview = OverviewEndpoint(overviews, Forwarder(client))
     routes = [
         Route(OVERVIEW_PATH, BearerAuth(overview, keys), methods=["GET"]),
-        Route("/healthz", probes.healthz, methods=["GET"]),
+        Route("/healthz", probes.healthz(readiness), methods=["GET"]),
         Route("/readyz", probes.readyz(readiness), methods=["GET"]),
         Route("/metrics", probes.metrics(registry), methods=["GET"]),
         Route("/openapi.json", openapi_json, methods=["GET"]),

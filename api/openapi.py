@@ -177,7 +177,9 @@ def openapi_document(
                     "200": _json(
                         "The process is alive.",
                         {"type": "object", "properties": {"status": {"const": "ok"}}, "required": ["status"]},
-                    )
+                    ),
+                    "503": _error("Alive but stalled (records waiting, none processed); restart it. `message` says why.",
+                                  ["unhealthy"]),  # fmt: skip
                 },
             ),
             "/readyz": _operation(

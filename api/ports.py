@@ -81,6 +81,10 @@ class Readiness(Protocol):
         """Whether this process can serve traffic, and a human-readable reason either way."""
         ...
 
+    def is_alive(self) -> tuple[bool, str]:
+        """False when the process should be restarted (e.g. it stopped making progress), with why."""
+        ...
+
 
 class EventSink(Protocol):
     """Where accepted events go: the event topics (the worker passes a Kafka producer)."""

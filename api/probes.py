@@ -14,9 +14,16 @@ from api.responses import ORJSONResponse, error_response
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 
-async def healthz(request: Request) -> Response:
-    # Answering at all is the proof of life; dependencies belong to /readyz.
-    return ORJSONResponse({"status": "ok"})
+def healthz(readiness: Readiness) -> Endpoint:
+    async def endpoint(request: Request) -> Response:
+        # Answering is most of the proof of life (dependencies belong to /readyz); a process that
+        # answers but has stopped making progress asks to be restarted instead of serving frozen figures.
+        alive, reason = readiness.is_alive()
+        if alive:
+            return ORJSONResponse({"status": "ok"})
+        return error_response(503, "unhealthy", reason)
+
+    return endpoint
 
 
 def readyz(readiness: Readiness) -> Endpoint:

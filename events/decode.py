@@ -12,6 +12,7 @@ import re
 
 import msgspec
 import msgspec.inspect as mi
+import orjson
 
 from events.timestamps import SECOND_US, epoch_us
 from events.errors import EventFromFuture, InvalidEvent, KeyMismatch, MalformedEvent, SchemaViolation
@@ -49,7 +50,10 @@ def decode_event(value: bytes, *, key: bytes | None, now_us: int, max_ahead_us: 
     try:
         event: Event = _DECODER.decode(value)
     except msgspec.ValidationError as exc:
-        raise _explain(str(exc), value) from exc
+        last = _by_last_occurrences(value)
+        if last is None:
+            raise _explain(str(exc), value) from exc
+        event = last
     except (msgspec.DecodeError, RecursionError) as exc:
         raise _not_json(value, exc) from exc
     if key is not None:
@@ -81,6 +85,19 @@ def _not_json(value: bytes, exc: Exception) -> MalformedEvent:
         return MalformedEvent("not valid JSON: the value is empty")
     detail = str(exc).removeprefix("JSON is malformed: ")
     return MalformedEvent(f"not valid JSON: {detail[:1].lower()}{detail[1:]}")
+
+
+def _by_last_occurrences(value: bytes) -> Event | None:
+    """The event read with every repeated field name taken by its last occurrence (SPEC §1), or None.
+
+    msgspec keeps the last occurrence too, but validates each one as it reads it, so an invalid
+    occurrence followed by a valid one is refused. Only a record that failed is parsed again this
+    way (orjson keeps the last occurrence, at every depth), so valid records pay nothing for it.
+    """
+    try:
+        return _DECODER.decode(orjson.dumps(orjson.loads(value)))
+    except (orjson.JSONDecodeError, msgspec.ValidationError, msgspec.DecodeError, TypeError):
+        return None
 
 
 def _explain(message: str, value: bytes) -> InvalidEvent:

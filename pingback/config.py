@@ -51,6 +51,10 @@ class Settings:
     keep_alive_timeout_s: int = 5
     # A repeated warning or error is written once per this interval, with the count of those left out.
     log_repeat_interval_s: int = 10
+    # At most this much of a rejected record's value (and key) is copied into its dead letter.
+    dead_letter_keep_bytes: int = 64 * 1024
+    # A partition with records waiting and none processed for this long makes the worker unhealthy.
+    stall_s: int = 60
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> "Settings":
@@ -101,6 +105,8 @@ class Settings:
             header_timeout_s=number("PINGBACK_HEADER_TIMEOUT_SECONDS", defaults.header_timeout_s, 1),
             keep_alive_timeout_s=number("PINGBACK_KEEP_ALIVE_TIMEOUT_SECONDS", defaults.keep_alive_timeout_s, 1),
             log_repeat_interval_s=number("PINGBACK_LOG_REPEAT_INTERVAL_SECONDS", defaults.log_repeat_interval_s, 1),
+            dead_letter_keep_bytes=number("PINGBACK_DEAD_LETTER_KEEP_BYTES", defaults.dead_letter_keep_bytes, 0),
+            stall_s=number("PINGBACK_STALL_SECONDS", defaults.stall_s, 1),
         )
 
     @property

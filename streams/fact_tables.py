@@ -125,6 +125,12 @@ class FactBatch:
             table.staged.clear()
         self._records.clear()
 
+    def discard(self) -> None:
+        """Forget what the batch staged: its records will be folded again when they are read again."""
+        for table in self.tables:
+            table.staged.clear()
+        self._records.clear()
+
 
 def _same(value: Any) -> Any:
     return value

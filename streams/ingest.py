@@ -25,7 +25,7 @@ from analytics.facts import (
 )
 from analytics.time import epoch_us
 from analytics.window import Views
-from events.dead_letter import dead_letter_value
+from events.dead_letter import DEFAULT_KEEP_BYTES, dead_letter_value
 from events.decode import decode_event
 from events.errors import InvalidEvent
 from events.schema import AgentStatusChanged
@@ -76,6 +76,8 @@ class Rejected:
     reason: str
     kind: str  # the InvalidEvent subclass name: a low-cardinality label for metrics
     dead_letter: bytes
+    # The original key keeps the dead letter next to its account's events; bounded like the value.
+    dead_letter_key: bytes | None
 
 
 class Ingestor:
@@ -90,7 +92,9 @@ class Ingestor:
         max_ahead_us: int,
         clock_us: Callable[[], int],
         partition_of: Callable[[str], int],
+        dead_letter_keep_bytes: int = DEFAULT_KEEP_BYTES,
     ) -> None:
+        self._keep_bytes = dead_letter_keep_bytes
         self._conversations = conversations
         self._agents = agents
         self._views = views
@@ -109,8 +113,9 @@ class Ingestor:
                 dead_letter=dead_letter_value(
                     reason=str(invalid), source_topic=record.topic, source_partition=record.partition,
                     source_offset=record.offset, original_key=record.key, original_value=record.value,
-                    rejected_at_us=now_us,
+                    rejected_at_us=now_us, keep_bytes=self._keep_bytes,
                 ),
+                dead_letter_key=None if record.key is None else record.key[: self._keep_bytes],
             )
         account_id = event.account_id
         home = self._partition_of(account_id)

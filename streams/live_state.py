@@ -4,6 +4,14 @@ A figure is served only when it is whole. During a rebalance nothing is served; 
 views are rebuilt from the fact tables, and each assigned source partition is served once the
 worker has processed everything that was already in it when recovery finished (its catch-up
 target). Until then the API answers 503 for the accounts of that partition, never a partial figure.
+
+A target is reached once everything below it is folded: by this worker (a record at or past it was
+folded here) or by the group (its committed offset has reached it). The second matters when
+nothing is left to fold: the records below the target were folded, by this worker or the previous
+owner, and committed after the offsets behind the target were read (issue #16).
+
+A partition whose records could not be folded or dead-lettered is stopped: it is not served and
+the worker is not ready until a rebalance or restart reads those records again.
 """
 
 from __future__ import annotations
@@ -30,11 +38,16 @@ class LiveState:
         self._recovering = True
         self._assigned: set[TopicPartition] = set()
         self._catch_up_targets: dict[TopicPartition, int] = {}
+        self._stopped: dict[TopicPartition, str] = {}
 
     # -- lifecycle, driven by the Faust shell --------------------------------------------------
 
     def rebalance_started(self) -> None:
         self._recovering = True
+
+    @property
+    def recovering(self) -> bool:
+        return self._recovering
 
     def recovered(
         self,
@@ -63,12 +76,27 @@ class LiveState:
         self._catch_up_targets = {
             tp: highwaters[tp] for tp in self._assigned if next_offsets.get(tp, 0) < highwaters.get(tp, 0)
         }
+        # The consumer resumes every assigned partition from its committed offset: stopped records are read again.
+        self._stopped = {}
         self._recovering = False
 
-    def processed(self, topic: str, partition: int, offset: int) -> None:
-        target = self._catch_up_targets.get((topic, partition))
-        if target is not None and offset + 1 >= target:
-            del self._catch_up_targets[(topic, partition)]
+    def reached(self, tp: TopicPartition, next_offset: int) -> None:
+        """Everything in `tp` below `next_offset` is folded (here, or by the group and committed)."""
+        target = self._catch_up_targets.get(tp)
+        if target is not None and next_offset >= target:
+            del self._catch_up_targets[tp]
+
+    def catching_up(self) -> list[TopicPartition]:
+        return list(self._catch_up_targets)
+
+    def stop(self, partitions: Iterable[TopicPartition], reason: str) -> None:
+        """Records of these partitions could not be folded or dead-lettered: serve none of them."""
+        for tp in partitions:
+            self._stopped.setdefault(tp, reason)
+
+    @property
+    def stopped(self) -> Mapping[TopicPartition, str]:
+        return self._stopped
 
     # -- questions the API asks ----------------------------------------------------------------
 
@@ -98,6 +126,9 @@ class LiveState:
         if not self.owns(account_id):
             raise NotReady(RETRY_AFTER_S, "the account's partition is moving between workers")
         partition = self.partition_of(account_id)
+        stopped = [reason for tp, reason in self._stopped.items() if tp[1] == partition]
+        if stopped:
+            raise NotReady(RETRY_AFTER_S, f"the account's partition stopped: {stopped[0]}")
         behind = [tp for tp in self._catch_up_targets if tp[1] == partition]
         if behind:
             raise NotReady(RETRY_AFTER_S, "the account's partition is catching up with its backlog")
@@ -105,6 +136,9 @@ class LiveState:
     def readiness(self) -> tuple[bool, str]:
         if self._recovering:
             return False, "recovering state"
+        if self._stopped:
+            (topic, partition), reason = next(iter(self._stopped.items()))
+            return False, f"stopped on {len(self._stopped)} partition(s), first {topic}/{partition}: {reason}"
         if self._catch_up_targets:
             return False, f"catching up on {len(self._catch_up_targets)} partition(s)"
         return True, f"serving {len({p for _, p in self._assigned})} partition(s)"

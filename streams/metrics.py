@@ -26,6 +26,11 @@ class ProcessorMetrics:
             "pingback_consumer_lag", "Records in the assigned event partitions not yet processed.",
             ["topic", "partition"], registry=registry,
         )
+        self.stalled = Gauge(
+            "pingback_partition_stalled",
+            "1 while an assigned partition has records waiting and none processed for PINGBACK_STALL_SECONDS.",
+            ["topic", "partition"], registry=registry,
+        )
         self.recovering = Gauge(
             "pingback_recovering", "1 while the worker recovers state or catches up, else 0.", registry=registry
         )

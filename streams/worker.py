@@ -23,6 +23,7 @@ from analytics.figures import Report
 from analytics.report import ReportQuery
 from analytics.time import DAY_US, SECOND_US
 from analytics.window import Views
+from api import access_log
 from api.app import create_app
 from api.report import ReportSettings
 from api.connections import ConnectionLimits, make_descriptor_room, uvicorn_options
@@ -37,6 +38,7 @@ from streams.keyring import KeyRing
 from streams.live_state import RETRY_AFTER_S, LiveState
 from streams.metrics import ProcessorMetrics
 from streams.partitioning import partitioner
+from streams.stall import StallDetector
 from streams.topics import ensure_topics
 from streams.topology import Topology, raw, wall_clock_us
 
@@ -85,15 +87,22 @@ class OverviewRouter:
 
 
 class WorkerReadiness:
-    """`api.ports.Readiness`: keys loaded, state recovered, backlog caught up."""
+    """`api.ports.Readiness`: keys loaded, state recovered, backlog caught up, and no partition stalled."""
 
-    def __init__(self, state: LiveState, keyring: KeyRing) -> None:
-        self._state, self._keyring = state, keyring
+    def __init__(self, state: LiveState, keyring: KeyRing, stalls: StallDetector) -> None:
+        self._state, self._keyring, self._stalls = state, keyring, stalls
 
     def is_ready(self) -> tuple[bool, str]:
         if not self._keyring.loaded.is_set():
             return False, "loading API keys"
-        return self._state.readiness()
+        alive, stall = self._stalls.health()
+        ready, reason = self._state.readiness()
+        if not alive:
+            return False, f"{stall}; {reason}"
+        return ready, reason
+
+    def is_alive(self) -> tuple[bool, str]:
+        return self._stalls.health()
 
 
 def build_worker_app(settings: Settings, supervisor: Supervisor | None = None) -> faust.App:
@@ -101,13 +110,13 @@ def build_worker_app(settings: Settings, supervisor: Supervisor | None = None) -
     registry = CollectorRegistry()
     app = create_faust_app(settings)
     state = LiveState(views=Views(), partition_of=partitioner(settings.partitions))
-    Topology(app, settings, state=state, metrics=ProcessorMetrics(registry))
+    topology = Topology(app, settings, state=state, metrics=ProcessorMetrics(registry))
     keyring = KeyRing(bootstrap_servers=settings.bootstrap_list, topic=settings.keys_topic)
 
     @app.task
     async def follow_keys() -> None:
         await keyring.follow()
-    readiness = WorkerReadiness(state, keyring)
+    readiness = WorkerReadiness(state, keyring, topology.progress.detector)
     if supervisor is not None:
 
         @app.task
@@ -150,6 +159,7 @@ def build_worker_app(settings: Settings, supervisor: Supervisor | None = None) -
     )
     # Each relayed stream also holds a connection to its owner; Kafka clients and RocksDB need some too.
     make_descriptor_room(limits, others=settings.max_relayed_streams + 1024)
+    access_log.install()
     serve_asgi(app, api, host=settings.web_host, port=settings.web_port, **uvicorn_options(limits))
     return app
 

@@ -73,12 +73,16 @@ class FakeKeys:
 
 
 class FakeReadiness:
-    def __init__(self, ready: bool = True, reason: str = "all partitions assigned and caught up") -> None:
-        self.ready = ready
-        self.reason = reason
+    def __init__(self, ready: bool = True, reason: str = "all partitions assigned and caught up",
+                 alive: bool = True, alive_reason: str = "ok") -> None:  # fmt: skip
+        self.ready, self.reason = ready, reason
+        self.alive, self.alive_reason = alive, alive_reason
 
     def is_ready(self) -> tuple[bool, str]:
         return self.ready, self.reason
+
+    def is_alive(self) -> tuple[bool, str]:
+        return self.alive, self.alive_reason
 
 
 class FakeSink:

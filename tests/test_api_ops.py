@@ -58,6 +58,13 @@ async def test_healthz_is_alive_even_when_not_ready() -> None:
     assert response.status_code == 200 and response.json() == {"status": "ok"}
 
 
+async def test_healthz_is_503_with_the_reason_when_the_process_stopped_making_progress() -> None:
+    reason = "1 partition(s) stalled: conversation-events/3 has had records waiting and none processed for 61 s"
+    async with client(make_app(readiness=FakeReadiness(alive=False, alive_reason=reason))) as http:
+        response = await http.get("/healthz")
+    assert response.status_code == 503 and response.json() == {"error": "unhealthy", "message": reason}
+
+
 async def test_readyz_reports_readiness_with_its_reason() -> None:
     readiness = FakeReadiness(ready=True, reason="caught up")
     async with client(make_app(readiness=readiness)) as http:

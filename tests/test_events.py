@@ -234,3 +234,24 @@ def test_topic_for_routes_by_prefix(event_type: str, topic: str) -> None:
     assert topic_for(event_type) == topic
     with pytest.raises(ValueError, match="unknown event type"):
         topic_for("conversation.deleted")
+
+
+@pytest.mark.parametrize(
+    "fields, rating",
+    [
+        # SPEC §1: an object that repeats a field name is read by its last occurrence
+        ('"rating": 7, "rating": 4', 4),
+        ('"rating": 4, "rating": 5', 5),
+    ],
+)
+def test_a_repeated_field_is_read_by_its_last_occurrence(fields: str, rating: int) -> None:
+    value = record(RATED).replace(b'"rating":5', fields.encode())
+    assert value.count(b'"rating"') == 2
+    event = decode(value)
+    assert isinstance(event, ConversationRated) and event.rating == rating
+
+
+def test_a_repeated_field_whose_last_occurrence_is_invalid_is_rejected() -> None:
+    value = record(RATED).replace(b'"rating":5', b'"rating": 4, "rating": 7')
+    with pytest.raises(SchemaViolation, match="`rating`"):
+        decode(value)

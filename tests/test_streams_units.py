@@ -118,10 +118,10 @@ def test_a_partition_with_a_backlog_is_served_only_once_caught_up() -> None:
     state = recovered_state(next_offset=10, highwater=20)
     with pytest.raises(NotReady, match="catching up"):
         state.overview("acme", T_US)
-    state.processed(TOPIC, HOME, 18)
+    state.reached((TOPIC, HOME), 19)
     with pytest.raises(NotReady):
         state.overview("acme", T_US)
-    state.processed(TOPIC, HOME, 19)  # the last record that was there at recovery time
+    state.reached((TOPIC, HOME), 20)  # the last record that was there at recovery time is folded
     assert state.overview("acme", T_US).total_conversations == 0
     assert state.readiness() == (True, "serving 1 partition(s)")
 

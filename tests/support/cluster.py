@@ -140,6 +140,18 @@ class WorkerProcess:
             time.sleep(0.25)
         raise AssertionError(f"worker not ready after {timeout_s} s:\n{self.log_tail()}")
 
+    def wait_listening(self, timeout_s: float = 120) -> None:
+        """Until the worker answers HTTP at all (it may still be joining the group or recovering)."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            assert self.process is not None and self.process.poll() is None, f"worker exited:\n{self.log_tail()}"
+            try:
+                httpx.get(f"{self.base_url}/readyz", timeout=2)
+                return
+            except httpx.TransportError:
+                time.sleep(0.1)
+        raise AssertionError(f"worker not listening after {timeout_s} s:\n{self.log_tail()}")
+
     def kill(self) -> None:
         """`kill -9`: no clean shutdown, no final commit or flush."""
         if self.process is not None and self.process.poll() is None:
