@@ -15,7 +15,7 @@ import time
 
 import faust
 
-from pingback.config import Settings
+from streams.settings import Settings
 from pingback.local_kafka import free_port
 from streams.app import create_faust_app
 from streams.topology import raw

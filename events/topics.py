@@ -1,6 +1,6 @@
 """Default topic per event type (SPEC §1): `conversation.*` and `agent.*` travel apart.
 
-The names are only defaults; deployments override them (pingback.config), so producers pass
+The names are only defaults; deployments override them (streams.settings), so producers pass
 their configured names in and use this for the routing rule alone.
 """
 

@@ -25,7 +25,7 @@ from events.chatwoot_agents import agent_changes
 from events.chatwoot_mapping import Unreadable
 from events.decode import decode_event
 from events.errors import InvalidEvent
-from pingback.config import Settings
+from streams.settings import Settings
 from streams.event_sink import KafkaEventSink
 from streams.topics import TopicLayoutError, ensure_topics
 

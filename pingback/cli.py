@@ -17,7 +17,7 @@ from pingback import (
     simulate_command,
     worker_command,
 )
-from pingback.config import ConfigError
+from streams.settings import ConfigError
 from pingback.local_kafka import KafkaStartError
 
 COMMANDS = [

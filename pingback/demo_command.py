@@ -20,7 +20,7 @@ from pathlib import Path
 
 import httpx
 
-from pingback.config import Settings
+from streams.settings import Settings
 from pingback.keys_command import create_key
 from pingback.local_kafka import LocalKafka, free_port
 

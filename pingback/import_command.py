@@ -25,8 +25,8 @@ from aiokafka.errors import KafkaConnectionError, KafkaError
 from tqdm import tqdm
 
 from events.timestamps import SECOND_US
-from pingback.batch_sender import BatchSender
-from pingback.config import Settings
+from streams.batch_sender import BatchSender
+from streams.settings import Settings
 from pingback.import_lines import STDIN, InputError, LineChecker, Source, Valid, location, open_source
 from pingback.import_report import Counts, Rejects, summary
 from pingback.progress import progress_bar

@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from aiokafka import AIOKafkaProducer
 
 from api.keys import INGEST, READ, SCOPES, ApiKey, encode_key_record, issue_key, parse_token, revoke, verify
-from pingback.config import Settings
+from streams.settings import Settings
 from streams.keyring import KeyRing
 from streams.topics import ensure_topics
 

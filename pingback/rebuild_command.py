@@ -26,7 +26,7 @@ import time
 
 from aiokafka.errors import KafkaConnectionError, KafkaError
 
-from pingback.config import Settings
+from streams.settings import Settings
 from pingback.worker_command import add_worker_arguments, worker_settings
 from streams.reset import (
     EventLog,
@@ -67,7 +67,7 @@ def _run(args: argparse.Namespace) -> int:
     if not args.yes and not _confirmed(settings, log):
         return _refuse("not confirmed; nothing was changed")
 
-    from streams.rebuild import RebuildWatch  # Faust is heavy to import; only the replay needs it
+    from pingback.rebuild_watch import RebuildWatch  # Faust is heavy to import; only the replay needs it
     from streams.worker import run_worker
 
     started = time.monotonic()

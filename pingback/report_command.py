@@ -19,7 +19,7 @@ import httpx
 from api.keys import parse_token, revoke
 from api.report import REPORT_PATH
 from pingback import keys_command
-from pingback.config import Settings
+from streams.settings import Settings
 
 # A fresh key reaches every worker within about a second; a worker may be catching up for longer.
 PATIENCE_S = 60.0

@@ -16,7 +16,7 @@ from typing import TypeVar
 
 from aiokafka import AIOKafkaProducer
 
-from pingback.config import Settings
+from streams.settings import Settings
 from pingback.simulate import Record, TrafficSimulator
 from streams.topics import ensure_topics
 

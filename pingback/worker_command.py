@@ -6,7 +6,7 @@ import argparse
 import dataclasses
 from pathlib import Path
 
-from pingback.config import Settings
+from streams.settings import Settings
 
 
 def add_worker_arguments(parser: argparse.ArgumentParser, *, port_help: str, data_dir_help: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import faust
 
-from pingback.config import Settings
+from streams.settings import Settings
 
 
 def create_faust_app(settings: Settings) -> faust.App:

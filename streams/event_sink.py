@@ -17,8 +17,8 @@ from aiokafka.errors import KafkaError
 
 from api.ports import NotReady
 from events.topics import topic_for
-from pingback.batch_sender import BatchSender
-from pingback.config import Settings
+from streams.batch_sender import BatchSender
+from streams.settings import Settings
 from streams.partitioning import partitioner
 
 SEND_TIMEOUT_S = 10.0

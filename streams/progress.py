@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 import faust
 from aiokafka.admin import AIOKafkaAdminClient
 
-from pingback.config import Settings
+from streams.settings import Settings
 from streams.live_state import LiveState, TopicPartition
 from streams.metrics import ProcessorMetrics
 from streams.stall import Observation, StallDetector, describe

@@ -21,7 +21,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError, for_code
 from aiokafka.structs import OffsetAndMetadata
 
-from pingback.config import Settings
+from streams.settings import Settings
 
 # The tables of streams.topology; Faust names a table's changelog "<app id>-<table>-changelog".
 TABLES = ("conversations", "agents")

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
-from pingback.config import Settings
+from streams.settings import Settings
 
 
 class TopicLayoutError(RuntimeError):

@@ -22,7 +22,7 @@ import faust
 
 from analytics.time import DAY_US, SECOND_US
 from events.schema import EVENT_TYPES
-from pingback.config import Settings
+from streams.settings import Settings
 from streams.fact_tables import FactBatch
 from streams.ingest import Accepted, Ingestor, Misrouted, Record
 from streams.live_state import LiveState, TopicPartition

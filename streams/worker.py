@@ -30,8 +30,8 @@ from api.connections import ConnectionLimits, make_descriptor_room, uvicorn_opti
 from api.ingest import IngestSettings
 from api.stream import StreamSettings
 from api.ports import NotReady, OwnedElsewhere, Readiness
-from pingback.config import Settings
-from pingback.log_limits import limit_repeats
+from streams.settings import Settings
+from streams.log_limits import limit_repeats
 from streams.app import create_faust_app
 from streams.event_sink import KafkaEventSink
 from streams.keyring import KeyRing

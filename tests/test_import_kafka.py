@@ -13,7 +13,7 @@ from pathlib import Path
 
 from aiokafka.admin import AIOKafkaAdminClient
 
-from pingback.config import Settings
+from streams.settings import Settings
 from streams.reset import read_event_log
 from tests.support.cluster import Deployment, now_us, wait_for_figures
 from tests.support.commands import run_pingback

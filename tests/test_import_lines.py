@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from pingback import cli
-from pingback.batch_sender import BatchSender
+from streams.batch_sender import BatchSender
 from pingback.import_lines import (
     MAX_LINE_BYTES,
     InputError,

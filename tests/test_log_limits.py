@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import logging
 
-from pingback.log_limits import RepeatLimiter, limit_repeats
+from streams.log_limits import RepeatLimiter, limit_repeats
 
 
 class Clock:

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 from aiokafka.admin import AIOKafkaAdminClient
 
-from pingback.config import Settings
+from streams.settings import Settings
 from pingback.local_kafka import free_port
 from streams.reset import changelog_topics
 from tests.support.cluster import OVERVIEW, Deployment, WorkerProcess, now_us, wait_for_figures

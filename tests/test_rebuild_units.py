@@ -10,7 +10,7 @@ from aiokafka import TopicPartition
 from aiokafka.structs import OffsetAndMetadata
 
 from pingback import cli
-from pingback.config import Settings
+from streams.settings import Settings
 from streams.reset import EventLog, UnsafeDataDir, changelog_topics, remove_local_state
 from streams.worker import build_worker_app
 

@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 from aiokafka import AIOKafkaProducer
 
-from pingback.config import Settings
+from streams.settings import Settings
 from pingback.local_kafka import free_port
 from streams.topics import ensure_topics
 from tests.support.history import AGENT_TOPIC, Record

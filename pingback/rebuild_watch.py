@@ -19,7 +19,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
 from api.ports import Readiness
-from pingback.config import Settings
+from streams.settings import Settings
 from pingback.progress import progress_bar
 from streams.reset import EventLog
 
