@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 PROBE_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 # A probe sends its request at once; a connection in the reserve that does not is closed soon.
 OVERFLOW_HEADER_TIMEOUT_S = 1.0
-RETRY_AFTER_S = 5
+OVERLOADED_RETRY_AFTER_S = 5
 
 
 @dataclass(frozen=True)
@@ -121,7 +121,7 @@ def _probes_only(app: ASGIApp) -> ASGIApp:
         headers = [
             (b"content-type", b"application/json"),
             (b"content-length", str(len(_OVERLOADED)).encode()),
-            (b"retry-after", str(RETRY_AFTER_S).encode()),
+            (b"retry-after", str(OVERLOADED_RETRY_AFTER_S).encode()),
             (b"connection", b"close"),  # frees the reserve slot for the next probe
         ]
         await send({"type": "http.response.start", "status": 503, "headers": headers})

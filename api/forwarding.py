@@ -15,7 +15,7 @@ import httpx
 from starlette.requests import Request
 from starlette.responses import Response
 
-from api.ports import NotReady, OwnedElsewhere
+from api.ports import NotReady, OwnedElsewhere, RETRY_AFTER_S
 from api.responses import not_ready_response
 
 T = TypeVar("T")
@@ -23,8 +23,6 @@ T = TypeVar("T")
 # Marks a request that has already been forwarded once, so two workers that each think the other
 # owns the account (mid-rebalance) answer 503 instead of bouncing the request between them.
 FORWARDED_HEADER = "x-pingback-forwarded"
-# Ownership settles within a rebalance, which takes seconds.
-RETRY_AFTER_S = 2
 MOVING = "the account's partition is moving between workers"
 _RELAYED_HEADERS = ("content-type", "cache-control", "retry-after", "www-authenticate")
 

@@ -21,6 +21,8 @@ from typing import Any
 
 import orjson
 
+from events.schema import is_account_id
+
 TOKEN_PREFIX = "pbk_"
 _KEY_ID_BYTES = 8  # 64 random bits: ids only need to be unique, not secret
 _SECRET_BYTES = 32  # 256 bits of secret, as urlsafe base64 (43 characters, no padding)
@@ -28,8 +30,6 @@ _KEY_ID = r"[0-9a-f]{16}"
 _TOKEN_RE = re.compile(rf"pbk_(?P<key_id>{_KEY_ID})_[A-Za-z0-9_-]{{43}}")
 _KEY_ID_RE = re.compile(_KEY_ID)
 _SHA256_HEX_RE = re.compile(r"[0-9a-f]{64}")
-# SPEC §1 account ids, so a key can never name an account no event could belong to.
-_ACCOUNT_ID_RE = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 
 READ = "read"
 INGEST = "ingest"
@@ -52,7 +52,8 @@ class ApiKey:
         # Validated on construction so a corrupt topic record fails at decode, not at request time.
         if not _KEY_ID_RE.fullmatch(self.key_id):
             raise ValueError(f"key_id must be 16 lowercase hex digits, got {self.key_id!r}")
-        if not _ACCOUNT_ID_RE.fullmatch(self.account_id):
+        # SPEC §1's rule, so a key can never name an account no event could belong to.
+        if not is_account_id(self.account_id):
             raise ValueError(f"account_id is not a valid account id: {self.account_id!r}")
         if not _SHA256_HEX_RE.fullmatch(self.token_sha256):
             raise ValueError("token_sha256 must be 64 lowercase hex digits")

@@ -17,6 +17,11 @@ from api.keys import ApiKey
 __all__ = ["Overview"]  # the SPEC §3 figure set (analytics.figures), what OverviewSource answers
 
 
+# What a 503 asks a client to wait while state moves: a rebalance, a recovery, loading the keys
+# and an ownership move all settle within seconds.
+RETRY_AFTER_S = 2
+
+
 class NotReady(Exception):
     """The account's state is recovering or rebalancing: answer 503, never a partial figure."""
 

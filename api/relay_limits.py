@@ -14,7 +14,7 @@ from collections import Counter
 log = logging.getLogger(__name__)
 
 # A board refused for capacity waits this long before trying again.
-RETRY_AFTER_S = 30
+STREAMS_RETRY_AFTER_S = 30
 
 
 class RelaySlots:

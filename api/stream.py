@@ -21,7 +21,7 @@ from starlette.types import Receive, Scope, Send
 from api import sse
 from api.broadcast import BroadcastHub, Moved
 from api.keys import ApiKey
-from api.relay_limits import RETRY_AFTER_S, RelaySlots
+from api.relay_limits import STREAMS_RETRY_AFTER_S, RelaySlots
 from api.responses import error_response
 from api.revocation import UNAUTHORIZED, RevocationWatch, Revoked
 from api.stream_relay import StreamRelay
@@ -70,7 +70,7 @@ class OverviewStream:
             return StreamingResponse(self._events(request, key, None), media_type=sse.MEDIA_TYPE, headers=_HEADERS)
         refused = self._slots.acquire(key.account_id)
         if refused is not None:
-            headers = {"Retry-After": str(RETRY_AFTER_S), "Cache-Control": "no-store"}
+            headers = {"Retry-After": str(STREAMS_RETRY_AFTER_S), "Cache-Control": "no-store"}
             return error_response(503, TOO_MANY, refused, headers=headers)
         return _Holding(self._events(request, key, owner), lambda: self._slots.release(key.account_id))
 

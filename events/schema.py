@@ -30,6 +30,15 @@ AccountId = Annotated[
         description="1 to 64 characters from A-Z, a-z, 0-9, '_', '.', '-'",
     ),
 ]
+def is_account_id(text: str) -> bool:
+    """Whether `text` is a SPEC §1 account id (the `AccountId` rule, for ids that come from elsewhere)."""
+    try:
+        msgspec.convert(text, AccountId)
+    except msgspec.ValidationError:
+        return False
+    return True
+
+
 Channel = Annotated[
     str,
     msgspec.Meta(

@@ -22,7 +22,7 @@ from streams.settings import Settings
 from streams.partitioning import partitioner
 
 SEND_TIMEOUT_S = 10.0
-RETRY_AFTER_S = 5
+KAFKA_RETRY_AFTER_S = 5
 
 
 class KafkaEventSink:
@@ -57,12 +57,12 @@ class KafkaEventSink:
                 await sender.flush()
         except (KafkaError, TimeoutError) as exc:
             detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-            raise NotReady(RETRY_AFTER_S, f"Kafka did not acknowledge the events ({detail}); send them again") from exc
+            raise NotReady(KAFKA_RETRY_AFTER_S, f"Kafka did not acknowledge the events ({detail}); send them again") from exc
 
     async def _started(self) -> AIOKafkaProducer:
         async with self._starting:
             if self._stopped:
-                raise NotReady(RETRY_AFTER_S, "this worker is shutting down; send the events again")
+                raise NotReady(KAFKA_RETRY_AFTER_S, "this worker is shutting down; send the events again")
             if self._producer is None:
                 producer = AIOKafkaProducer(
                     bootstrap_servers=self._settings.bootstrap_list, acks="all", linger_ms=1,

@@ -15,11 +15,10 @@ import logging
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from api.keys import ApiKey, decode_key_record
-from api.ports import NotReady
+from api.ports import NotReady, RETRY_AFTER_S
 
 log = logging.getLogger(__name__)
 # The keys topic is small: a worker has read it a second or so after it starts.
-RETRY_AFTER_S = 1
 
 
 class KeyRing:

@@ -24,11 +24,10 @@ from analytics.facts import decode_agent_facts, decode_conversation_facts
 from analytics.figures import Report
 from analytics.report import ReportQuery
 from analytics.window import Views
-from api.ports import NotReady
+from api.ports import NotReady, RETRY_AFTER_S
 from streams.ingest import account_of
 
 TopicPartition = tuple[str, int]
-RETRY_AFTER_S = 2
 
 
 class LiveState:

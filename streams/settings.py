@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from events.topics import AGENT_TOPIC, CONVERSATION_TOPIC
+
 
 
 class ConfigError(ValueError):
@@ -20,8 +22,8 @@ class ConfigError(ValueError):
 class Settings:
     bootstrap_servers: str = "127.0.0.1:9092"
     app_id: str = "pingback-metrics"
-    conversation_topic: str = "conversation-events"
-    agent_topic: str = "agent-events"
+    conversation_topic: str = CONVERSATION_TOPIC
+    agent_topic: str = AGENT_TOPIC
     dead_letter_topic: str = "pingback-dead-letters"
     keys_topic: str = "pingback-api-keys"
     partitions: int = 8

@@ -14,7 +14,6 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import faust
-import httpx
 from faust.contrib.asgi import serve_asgi
 from prometheus_client import CollectorRegistry
 
@@ -29,20 +28,19 @@ from api.report import ReportSettings
 from api.connections import ConnectionLimits, make_descriptor_room, uvicorn_options
 from api.ingest import IngestSettings
 from api.stream import StreamSettings
-from api.ports import NotReady, OwnedElsewhere, Readiness
+from api.ports import RETRY_AFTER_S, NotReady, OwnedElsewhere, Readiness
 from streams.settings import Settings
 from streams.log_limits import limit_repeats
 from streams.app import create_faust_app
 from streams.event_sink import KafkaEventSink
 from streams.keyring import KeyRing
-from streams.live_state import RETRY_AFTER_S, LiveState
+from streams.live_state import LiveState
 from streams.metrics import ProcessorMetrics
 from streams.partitioning import partitioner
 from streams.stall import StallDetector
 from streams.topics import ensure_topics
 from streams.topology import Topology, raw, wall_clock_us
 
-FORWARD_TIMEOUT_S = 5.0
 
 # Rebuild mode (pingback.rebuild_command): a coroutine run beside the worker and given its readiness.
 # It returns whether the worker goes on running; if not, the worker stops just as on SIGTERM.
@@ -132,7 +130,6 @@ def build_worker_app(settings: Settings, supervisor: Supervisor | None = None) -
         keys=keyring,
         readiness=readiness,
         registry=registry,
-        forwarding=httpx.AsyncClient(timeout=FORWARD_TIMEOUT_S),
         stream=StreamSettings(
             heartbeat_s=settings.stream_heartbeat_s,
             max_relayed_per_account=settings.max_relayed_streams_per_account,
