@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
-from typing import Any
 
 from analytics.facts import (
     decode_agent_facts,
@@ -122,30 +121,22 @@ class Ingestor:
         if home != record.partition:
             return Misrouted(account_id=account_id, partition=home)
         timestamp_us = epoch_us(event.occurred_at)
+        # Each table is written on every valid record, changed or not (see the module's docstring);
+        # the views hear only of changes.
         if isinstance(event, AgentStatusChanged):
-            self._fold(self._agents, fact_key(account_id, event.agent_id), decode_agent_facts, fold_agent,
-                       self._views.apply_agent, account_id, event, timestamp_us, now_us)  # fmt: skip
+            key = fact_key(account_id, event.agent_id)
+            stored = self._agents.get(key)
+            old_agent = None if stored is None else decode_agent_facts(stored)
+            new_agent = fold_agent(old_agent, event, timestamp_us)
+            self._agents[key] = encode_facts(new_agent)
+            if new_agent is not old_agent:
+                self._views.apply_agent(account_id, old_agent, new_agent, now_us)
         else:
-            self._fold(self._conversations, fact_key(account_id, event.conversation_id), decode_conversation_facts,
-                       fold_conversation, self._views.apply_conversation, account_id, event, timestamp_us, now_us)  # fmt: skip
+            key = fact_key(account_id, event.conversation_id)
+            stored = self._conversations.get(key)
+            old = None if stored is None else decode_conversation_facts(stored)
+            new = fold_conversation(old, event, timestamp_us)
+            self._conversations[key] = encode_facts(new)
+            if new is not old:
+                self._views.apply_conversation(account_id, old, new, now_us)
         return Accepted(account_id=account_id, event_type=type(event).__struct_config__.tag)
-
-    @staticmethod
-    def _fold(
-        table: MutableMapping[bytes, bytes],
-        key: bytes,
-        decode: Callable[[bytes], Any],
-        fold: Callable[[Any, Any, int], Any],
-        apply: Callable[[str, Any, Any, int], None],
-        account_id: str,
-        event: Any,
-        timestamp_us: int,
-        now_us: int,
-    ) -> None:
-        """Fold the event into the entity's stored facts, write them back (always), update the views on change."""
-        stored = table.get(key)
-        old = None if stored is None else decode(stored)
-        new = fold(old, event, timestamp_us)
-        table[key] = encode_facts(new)
-        if new is not old:
-            apply(account_id, old, new, now_us)
