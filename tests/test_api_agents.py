@@ -14,7 +14,7 @@ from starlette.applications import Starlette
 from analytics.agents_now import AgentNow, AgentsNow
 from api import NotReady, OwnedElsewhere, create_app
 from api.agents import AGENTS_PATH
-from tests.test_api_fakes import SAMPLE_OVERVIEW, FakeKeys, FakeOverviews, FakeReadiness, bearer, client
+from tests.support.api_fakes import SAMPLE_OVERVIEW, FakeKeys, FakeOverviews, FakeReadiness, bearer, client
 
 AS_OF = "2026-12-01T11:00:00+00:00"
 ACME = AgentsNow(

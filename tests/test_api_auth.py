@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import pytest
 
 from api.keys import new_token
-from tests.test_api_fakes import SAMPLE_OVERVIEW, FakeKeys, FakeOverviews, client, make_app
+from tests.support.api_fakes import SAMPLE_OVERVIEW, FakeKeys, FakeOverviews, client, make_app
 
 OVERVIEW = "/api/v1/analytics/overview"
 CHALLENGE = 'Bearer realm="pingback"'

@@ -13,7 +13,7 @@ from prometheus_client import CollectorRegistry
 
 from api import NotReady
 from events.dead_letter import parse_dead_letter
-from tests.test_api_fakes import INGEST_NOW_US, FakeKeys, FakeSink, client, make_app
+from tests.support.api_fakes import INGEST_NOW_US, FakeKeys, FakeSink, client, make_app
 from tests.test_chatwoot_mapping import sample
 
 NOW_S = INGEST_NOW_US // 1_000_000

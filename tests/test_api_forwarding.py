@@ -8,7 +8,7 @@ from starlette.applications import Starlette
 
 from api import NotReady, Overview, OverviewSource, OwnedElsewhere, create_app
 from api.app import OVERVIEW_PATH
-from tests.test_api_fakes import SAMPLE_OVERVIEW, FakeKeys, FakeOverviews, FakeReadiness, bearer, client
+from tests.support.api_fakes import SAMPLE_OVERVIEW, FakeKeys, FakeOverviews, FakeReadiness, bearer, client
 
 OWNER_URL = "http://worker-b:6066"
 

@@ -10,7 +10,7 @@ import pytest
 
 from api import NotReady
 from api.ingest_body import MAX_BYTES, MAX_EVENTS
-from tests.test_api_fakes import FakeKeys, FakeSink, bearer, client, make_app
+from tests.support.api_fakes import FakeKeys, FakeSink, bearer, client, make_app
 
 EVENTS = "/api/v1/events"
 

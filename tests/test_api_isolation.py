@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from api.openapi import OVERVIEW_SCHEMA
-from tests.test_api_fakes import FakeKeys, FakeOverviews, bearer, client, make_app
+from tests.support.api_fakes import FakeKeys, FakeOverviews, bearer, client, make_app
 
 OVERVIEW = "/api/v1/analytics/overview"
 

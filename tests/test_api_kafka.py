@@ -14,7 +14,7 @@ import httpx
 from tests.support.cluster import Deployment, WorkerProcess, now_us, wait_for_figures
 from tests.support.history import decode_valid, generate_history
 from tests.support.reference import reference_overview
-from tests.test_stream_fakes import Sse, next_event, open_stream
+from tests.support.stream_fakes import Sse, next_event, open_stream
 
 FAST_FAILOVER = {"PINGBACK_SESSION_TIMEOUT_S": "6"}
 

@@ -6,7 +6,7 @@ from prometheus_client import CollectorRegistry
 from starlette.routing import Route
 
 from api.app import OVERVIEW_PATH
-from tests.test_api_fakes import SAMPLE_OVERVIEW, FakeKeys, FakeOverviews, FakeReadiness, bearer, client, make_app
+from tests.support.api_fakes import SAMPLE_OVERVIEW, FakeKeys, FakeOverviews, FakeReadiness, bearer, client, make_app
 
 
 async def test_unknown_path_is_a_json_404() -> None:

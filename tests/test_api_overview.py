@@ -9,7 +9,7 @@ import pytest
 
 from api import NotReady
 from api.openapi import OVERVIEW_FIELDS
-from tests.test_api_fakes import SAMPLE_OVERVIEW, FakeKeys, FakeOverviews, bearer, client, make_app
+from tests.support.api_fakes import SAMPLE_OVERVIEW, FakeKeys, FakeOverviews, bearer, client, make_app
 
 OVERVIEW = "/api/v1/analytics/overview"
 

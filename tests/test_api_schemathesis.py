@@ -17,7 +17,7 @@ from hypothesis import settings
 from api import NotReady, Overview
 from tests.support.builders import D, H, agent, created, status
 from tests.support.report_source import SETTINGS, FoldedReports
-from tests.test_api_fakes import SAMPLE_OVERVIEW, FakeKeys, FakeSink, bearer, make_app
+from tests.support.api_fakes import SAMPLE_OVERVIEW, FakeKeys, FakeSink, bearer, make_app
 
 EMPTY_OVERVIEW: dict[str, Any] = SAMPLE_OVERVIEW | {
     "total_conversations": 0,

@@ -16,7 +16,7 @@ import pytest
 from api import NotReady
 from pingback.chatwoot_command import AgentsPoller, PollRefused
 from tests.support.cluster import PINGBACK, Deployment
-from tests.test_api_fakes import FakeSink
+from tests.support.api_fakes import FakeSink
 from tests.test_chatwoot_mapping import FIXTURES
 from tests.test_processor_kafka import read_topic
 

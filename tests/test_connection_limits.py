@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 import uvicorn
 
 from api.connections import ConnectionLimits, uvicorn_options
-from tests.test_api_fakes import make_app
+from tests.support.api_fakes import make_app
 
 Connection = tuple[asyncio.StreamReader, asyncio.StreamWriter]
 

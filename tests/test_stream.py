@@ -15,8 +15,8 @@ from api import NotReady
 from api.app import OVERVIEW_PATH
 from api.stream import STREAM_PATH
 from api.wallboard import WALLBOARD_PATH
-from tests.test_api_fakes import SAMPLE_OVERVIEW, FakeKeys, bearer, client, make_app
-from tests.test_stream_fakes import (
+from tests.support.api_fakes import SAMPLE_OVERVIEW, FakeKeys, bearer, client, make_app
+from tests.support.stream_fakes import (
     FAST,
     LiveFakes,
     eventually,

@@ -9,8 +9,8 @@ from contextlib import AsyncExitStack
 import orjson
 
 from api.broadcast import BroadcastHub, Mailbox, Moved
-from tests.test_api_fakes import SAMPLE_OVERVIEW
-from tests.test_stream_fakes import LiveFakes, eventually
+from tests.support.api_fakes import SAMPLE_OVERVIEW
+from tests.support.stream_fakes import LiveFakes, eventually
 
 POLL_S = 0.01
 

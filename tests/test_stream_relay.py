@@ -7,8 +7,8 @@ import asyncio
 import orjson
 
 from api.forwarding import MOVING
-from tests.test_api_fakes import SAMPLE_OVERVIEW, FakeKeys
-from tests.test_stream_fakes import LiveFakes, eventually, live_app, next_event, open_stream, serving
+from tests.support.api_fakes import SAMPLE_OVERVIEW, FakeKeys
+from tests.support.stream_fakes import LiveFakes, eventually, live_app, next_event, open_stream, serving
 
 
 async def test_the_owners_stream_is_relayed_and_follows_its_changes() -> None:

@@ -12,8 +12,8 @@ import httpx
 
 from api.app import OVERVIEW_PATH
 from api.stream import STREAM_PATH
-from tests.test_api_fakes import SAMPLE_OVERVIEW, FakeKeys, bearer
-from tests.test_stream_fakes import FAST, LiveFakes, Sse, live_app, next_event, read_sse, serving
+from tests.support.api_fakes import SAMPLE_OVERVIEW, FakeKeys, bearer
+from tests.support.stream_fakes import FAST, LiveFakes, Sse, live_app, next_event, read_sse, serving
 
 
 @asynccontextmanager

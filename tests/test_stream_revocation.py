@@ -7,8 +7,8 @@ from collections.abc import AsyncIterator
 
 import orjson
 
-from tests.test_api_fakes import SAMPLE_OVERVIEW, FakeKeys
-from tests.test_stream_fakes import LiveFakes, Sse, eventually, live_app, next_event, open_stream, serving
+from tests.support.api_fakes import SAMPLE_OVERVIEW, FakeKeys
+from tests.support.stream_fakes import LiveFakes, Sse, eventually, live_app, next_event, open_stream, serving
 
 
 async def _rest(events: AsyncIterator[Sse]) -> list[Sse]:

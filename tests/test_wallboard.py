@@ -9,8 +9,8 @@ import re
 from api.openapi import OVERVIEW_FIELDS
 from api.wallboard import WALLBOARD_PATH
 from tests.support.core_source import CoreSource, core_app
-from tests.test_api_fakes import SAMPLE_OVERVIEW, FakeKeys, client, make_app
-from tests.test_stream_fakes import FAST, LiveFakes, live_app
+from tests.support.api_fakes import SAMPLE_OVERVIEW, FakeKeys, client, make_app
+from tests.support.stream_fakes import FAST, LiveFakes, live_app
 
 
 async def _page() -> tuple[str, dict[str, str], str]:

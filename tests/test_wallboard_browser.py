@@ -18,8 +18,8 @@ from playwright.async_api import Browser, ConsoleMessage, Page, async_playwright
 from api.app import OVERVIEW_PATH
 from api.openapi import OVERVIEW_FIELDS
 from api.wallboard import WALLBOARD_PATH
-from tests.test_api_fakes import FakeKeys, bearer
-from tests.test_stream_fakes import LiveFakes, live_app, serving
+from tests.support.api_fakes import FakeKeys, bearer
+from tests.support.stream_fakes import LiveFakes, live_app, serving
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

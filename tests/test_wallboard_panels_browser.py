@@ -25,8 +25,8 @@ from tests.support.board import (
     wait_for_team,
 )
 from tests.support.core_source import CoreSource, core_app
-from tests.test_api_fakes import FakeKeys
-from tests.test_stream_fakes import FAST, serving
+from tests.support.api_fakes import FakeKeys
+from tests.support.stream_fakes import FAST, serving
 from tests.test_wallboard_browser import ARTIFACTS, _note_error, browser  # noqa: F401 (a fixture)
 
 A = "acme"

@@ -24,7 +24,7 @@ from api.report import ReportSettings
 from events.decode import decode_event
 from events.schema import Event
 from tests.support.fold import Folded
-from tests.test_api_fakes import FakeKeys, FakeReadiness
+from tests.support.api_fakes import FakeKeys, FakeReadiness
 
 
 def wall_clock_us() -> int:

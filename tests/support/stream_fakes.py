@@ -1,7 +1,6 @@
 """Fakes and helpers for the overview stream: a changing source, a real uvicorn, an SSE reader.
 
-Not a test module itself (it holds no tests): the `test_stream*` and `test_wallboard*` files import
-it. Streams need a real server: httpx's ASGITransport buffers a whole response before returning it.
+The `test_stream*` and `test_wallboard*` files import them. Streams need a real server: httpx's ASGITransport buffers a whole response before returning it.
 """
 
 from __future__ import annotations
@@ -21,7 +20,7 @@ from starlette.applications import Starlette
 
 from api import NotReady, Overview, OwnedElsewhere, StreamSettings, create_app
 from api.stream import STREAM_PATH
-from tests.test_api_fakes import FakeKeys, FakeReadiness, bearer
+from tests.support.api_fakes import FakeKeys, FakeReadiness, bearer
 
 FAST = StreamSettings(heartbeat_s=30.0, poll_s=0.02, retry_ms=1500)
 

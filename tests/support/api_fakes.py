@@ -1,6 +1,6 @@
 """In-memory stand-ins for the API's ports, and a client that talks to the app in-process.
 
-Not a test module itself (it holds no tests): the other `test_api*` files import it.
+The `test_api*` files import them.
 """
 
 from __future__ import annotations
