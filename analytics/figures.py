@@ -36,13 +36,17 @@ class Overview(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """Support metrics of the token's account over the 30 days before the request (SPEC §3)."""
 
     total_conversations: Annotated[Count, msgspec.Meta(description="Conversations created in the window.")]
-    avg_first_response: Annotated[Seconds, msgspec.Meta(description="Mean seconds from creation to the first agent reply.")]
+    avg_first_response: Annotated[
+        Seconds, msgspec.Meta(description="Mean seconds from creation to the first agent reply.")
+    ]
     resolution_rate: Annotated[Percent, msgspec.Meta(description="Percent of the window's conversations now resolved.")]
     active_agents: Annotated[Count, msgspec.Meta(description="Agents whose status is now live or away.")]
     channel_mix: ChannelMix
     top_agents: Annotated[
         list[TopAgent],
-        msgspec.Meta(max_length=5, description="Up to five agents with the most resolutions in the window, most first."),
+        msgspec.Meta(
+            max_length=5, description="Up to five agents with the most resolutions in the window, most first."
+        ),
     ]
     quick_pulse_open: Annotated[Count, msgspec.Meta(description="Conversations now open, of any age.")]
     median_handle_time: Annotated[Seconds, msgspec.Meta(description="Median seconds from creation to resolution.")]
@@ -77,10 +81,14 @@ def _fields(struct: type[msgspec.Struct], leave_out: tuple[str, ...] = ()) -> li
 
 # A series period: its span, then the period's figures.
 SeriesPeriod: type[msgspec.Struct] = msgspec.defstruct(
-    "SeriesPeriod", [("start", Instant), ("end", Instant), *_fields(PeriodFigures)], frozen=True, forbid_unknown_fields=True
+    "SeriesPeriod",
+    [("start", Instant), ("end", Instant), *_fields(PeriodFigures)],
+    frozen=True,
+    forbid_unknown_fields=True,
 )
 # A channel's row: every period figure but the channel mix, over its conversations' items.
-ChannelRow: type[msgspec.Struct] = msgspec.defstruct("ChannelRow", [("channel", str), *_fields(PeriodFigures, ("channel_mix",))], frozen=True, forbid_unknown_fields=True
+ChannelRow: type[msgspec.Struct] = msgspec.defstruct(
+    "ChannelRow", [("channel", str), *_fields(PeriodFigures, ("channel_mix",))], frozen=True, forbid_unknown_fields=True
 )
 
 

@@ -27,9 +27,7 @@ def top_agents(resolvers: Mapping[str, int], names: Mapping[str, str]) -> list[T
     return [TopAgent(name=name, resolved=-negated, agent_id=agent_id) for negated, name, agent_id in ranked]
 
 
-def render_overview(
-    window: Tally, open_conversations: int, active_agents: int, names: Mapping[str, str]
-) -> Overview:
+def render_overview(window: Tally, open_conversations: int, active_agents: int, names: Mapping[str, str]) -> Overview:
     """Every SPEC §3 field; costs O(channels + agents + log n)."""
     median_us = window.median_handle_us()
     return Overview(

@@ -63,9 +63,7 @@ def parse_instant(text: str, tz: ZoneInfo) -> int:
     try:
         return epoch_us(msgspec.convert(text, _OffsetTimestamp))
     except msgspec.ValidationError:
-        raise ValueError(
-            f"{text!r} is neither a date (YYYY-MM-DD) nor an RFC 3339 timestamp with an offset"
-        ) from None
+        raise ValueError(f"{text!r} is neither a date (YYYY-MM-DD) nor an RFC 3339 timestamp with an offset") from None
 
 
 def unit_start_us(timestamp_us: int, unit: Unit, tz: ZoneInfo) -> int:

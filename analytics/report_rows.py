@@ -13,6 +13,8 @@ period contains, so a freed row needs no flag of its own.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 import numpy.typing as npt
 
@@ -45,7 +47,7 @@ class ConversationRows:
 
     # Each column and what an empty row holds. Times are µs since the epoch, durations µs;
     # codes index `channels` / `agents`; flags are 0 or 1.
-    EMPTY = {
+    EMPTY: ClassVar[dict[str, int]] = {
         "created_us": NO_TIME, "channel": 0, "resolved_now": 0,
         "reply_us": NO_TIME, "reply_duration_us": 0, "responder": NOBODY,
         "resolved_us": NO_TIME, "handle_us": 0, "resolver": NOBODY,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from events.timestamps import SECOND_US, epoch_us
 
-__all__ = ["SECOND_US", "HOUR_US", "DAY_US", "WINDOW_US", "BUCKET_US", "epoch_us"]
+__all__ = ["BUCKET_US", "DAY_US", "HOUR_US", "SECOND_US", "WINDOW_US", "epoch_us"]
 
 HOUR_US = 3_600 * SECOND_US
 DAY_US = 24 * HOUR_US

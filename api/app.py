@@ -103,15 +103,23 @@ def create_app(
     ]
     if reports is not None:
         source, settings = reports
-        routes.append(Route(REPORT_PATH, BearerAuth(ReportEndpoint(source, Forwarder(client), settings), keys), methods=["GET"]))
+        routes.append(
+            Route(REPORT_PATH, BearerAuth(ReportEndpoint(source, Forwarder(client), settings), keys), methods=["GET"])
+        )
     if agents is not None:
         routes.append(Route(AGENTS_PATH, BearerAuth(AgentsEndpoint(agents, Forwarder(client)), keys), methods=["GET"]))
     if streams is not None:
         # A relayed stream may be silent for a heartbeat interval; a longer silence means a dead owner.
-        relay = StreamRelay(relay_client, httpx.Timeout(FORWARD_TIMEOUT_S, read=3 * stream.heartbeat_s), streams.stopped)
+        relay = StreamRelay(
+            relay_client, httpx.Timeout(FORWARD_TIMEOUT_S, read=3 * stream.heartbeat_s), streams.stopped
+        )
         routes += [
             Route(STREAM_PATH, BearerAuth(OverviewStream(streams, relay, revocations, stream), keys), methods=["GET"]),
-            Route(WALLBOARD_PATH, wallboard(stream.heartbeat_s, reports=reports is not None and agents is not None), methods=["GET"]),
+            Route(
+                WALLBOARD_PATH,
+                wallboard(stream.heartbeat_s, reports=reports is not None and agents is not None),
+                methods=["GET"],
+            ),
         ]
     if ingest is not None:
         routes += ingest_routes(ingest, keys, registry)

@@ -105,7 +105,7 @@ class BroadcastHub:
             self._changes.version(account_id)
         except OwnedElsewhere as elsewhere:
             return elsewhere.url
-        except Exception:  # noqa: BLE001 - not ready, or failing: the local stream tells the client (and logs)
+        except Exception:
             return None
         return None
 

@@ -49,7 +49,9 @@ def deliveries_counter(registry: CollectorRegistry) -> Counter:
     )
 
 
-def signature_problem(secret: str, timestamp: str | None, signature: str | None, body: bytes, now_s: float) -> str | None:
+def signature_problem(
+    secret: str, timestamp: str | None, signature: str | None, body: bytes, now_s: float
+) -> str | None:
     """Why a delivery's signature does not prove `secret`, or None when it does."""
     if not timestamp or not signature:
         return "X-Chatwoot-Timestamp and X-Chatwoot-Signature are required: this key has a webhook secret"

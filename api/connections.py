@@ -14,6 +14,7 @@ header byte now and then too (slowloris); enough of them exhaust the worker's fi
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import resource
 from dataclasses import dataclass
@@ -103,10 +104,8 @@ class LimitedH11Protocol(H11Protocol):
         # Still between requests (no request head parsed since the deadline was set): give up on it.
         between = self.cycle is None or self.cycle.response_complete
         if between and self.conn.their_state is h11.IDLE and not self.transport.is_closing():
-            try:
+            with contextlib.suppress(h11.LocalProtocolError):
                 self.conn.send(h11.ConnectionClosed())
-            except h11.LocalProtocolError:
-                pass
             self.transport.close()
 
 

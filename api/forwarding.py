@@ -15,7 +15,7 @@ import httpx
 from starlette.requests import Request
 from starlette.responses import Response
 
-from api.ports import NotReady, OwnedElsewhere, RETRY_AFTER_S
+from api.ports import RETRY_AFTER_S, NotReady, OwnedElsewhere
 from api.responses import not_ready_response
 
 T = TypeVar("T")

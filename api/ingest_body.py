@@ -52,7 +52,9 @@ def decode_content(body: bytes, encoding: str | None) -> bytes:
     if coding == "identity":
         return body
     if coding not in ("gzip", "x-gzip"):
-        raise BodyError(415, "unsupported_media_type", f"Content-Encoding {coding!r} is not supported; use gzip or none")
+        raise BodyError(
+            415, "unsupported_media_type", f"Content-Encoding {coding!r} is not supported; use gzip or none"
+        )
     inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)  # 16+: gzip framing only
     try:
         plain = inflater.decompress(body, MAX_BYTES + 1)  # bounded: a gzip bomb stops here

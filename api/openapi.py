@@ -16,6 +16,7 @@ from api.openapi_report import portable, report_path, report_schemas
 
 JsonObject = dict[str, Any]
 
+
 def _self_contained(struct: type[msgspec.Struct]) -> JsonObject:
     """The JSON schema of `struct` with the structs it uses written inline, so it validates on its own."""
     definitions = msgspec.json.schema(struct)["$defs"]
@@ -178,8 +179,10 @@ def openapi_document(
                         "The process is alive.",
                         {"type": "object", "properties": {"status": {"const": "ok"}}, "required": ["status"]},
                     ),
-                    "503": _error("Alive but stalled (records waiting, none processed); restart it. `message` says why.",
-                                  ["unhealthy"]),  # fmt: skip
+                    "503": _error(
+                        "Alive but stalled (records waiting, none processed); restart it. `message` says why.",
+                        ["unhealthy"],
+                    ),
                 },
             ),
             "/readyz": _operation(

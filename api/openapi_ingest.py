@@ -90,7 +90,9 @@ def ingest_paths() -> JsonObject:
             "401": _ref("Unauthorized"),
             "403": _ref("Forbidden"),
             "413": _error(f"Too many events or bytes: {LIMITS}.", ["payload_too_large"]),
-            "415": _error("A Content-Type or Content-Encoding this endpoint does not read.", ["unsupported_media_type"]),
+            "415": _error(
+                "A Content-Type or Content-Encoding this endpoint does not read.", ["unsupported_media_type"]
+            ),
             "503": _ref("NotReady"),
             "500": _ref("InternalError"),
         },
@@ -99,15 +101,17 @@ def ingest_paths() -> JsonObject:
         "summary": "A Chatwoot account webhook, mapped to SPEC §1 events",
         "operationId": "postChatwootWebhook",
         "description": "The path carries an `ingest`-scope token (webhooks cannot send headers). With a webhook "
-        "secret on the key, `X-Chatwoot-Signature: sha256=HMAC(secret, \"{X-Chatwoot-Timestamp}.{body}\")` "
+        'secret on the key, `X-Chatwoot-Signature: sha256=HMAC(secret, "{X-Chatwoot-Timestamp}.{body}")` '
         "must verify and the timestamp be within 5 minutes. Unmapped events are ignored; an unreadable "
         "payload goes to the dead-letter topic. Both answer 200, so Chatwoot does not retry them.",
         "parameters": [{"name": "token", "in": "path", "required": True, "schema": {"type": "string"}}],
         "requestBody": {"required": True, "content": {"application/json": {"schema": {}}}},
         "responses": {
             "200": _ok("Mapped, ignored or dead-lettered; `message` says which and why.", _WEBHOOK_RESULT),
-            "401": _error("Unknown or revoked token, or a missing, wrong or stale signature.",
-                          ["invalid_token", "invalid_signature"]),  # fmt: skip
+            "401": _error(
+                "Unknown or revoked token, or a missing, wrong or stale signature.",
+                ["invalid_token", "invalid_signature"],
+            ),
             "403": _ref("Forbidden"),
             "413": _error("A delivery of more than 1 MiB.", ["payload_too_large"]),
             "503": _ref("NotReady"),

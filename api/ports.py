@@ -7,7 +7,7 @@ satisfy these protocols, and tests pass in small in-memory fakes.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Protocol
 
 from analytics.agents_now import AgentsNow
 from analytics.figures import Overview, Report

@@ -90,7 +90,8 @@ def parse_report_request(items: Sequence[tuple[str, str]], *, now_us: int, reten
     compare = "compare" in params
     if compare and since_us - (until_us - since_us) < earliest_us:
         raise InvalidParameter(
-            "compare", f"the previous period would start before {format_instant(earliest_us, tz)} (the retention period)"
+            "compare",
+            f"the previous period would start before {format_instant(earliest_us, tz)} (the retention period)",
         )
     if report_format == "csv" and group_by is not None and breakdown is not None:
         raise InvalidParameter("format", "csv holds either the series (group_by) or the breakdown, not both")

@@ -102,7 +102,9 @@ class OverviewStream:
             if revoked.is_set():
                 yield UNAUTHORIZED
 
-    async def _relay_moved(self, request: Request, account_id: str, owner: str, revoked: Revoked) -> AsyncIterator[bytes]:
+    async def _relay_moved(
+        self, request: Request, account_id: str, owner: str, revoked: Revoked
+    ) -> AsyncIterator[bytes]:
         refused = self._slots.acquire(account_id)
         if refused is not None:
             yield sse.unavailable(refused, error=TOO_MANY)

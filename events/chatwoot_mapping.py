@@ -108,7 +108,9 @@ def _message_created(payload: dict[str, Any]) -> list[Event] | Ignored:
     kind = payload.get("message_type")
     kind = _MESSAGE_TYPES.get(kind, kind) if isinstance(kind, int) else kind
     if kind in ("activity", "template"):
-        return Ignored(f"an {kind} message is not a reply" if kind == "activity" else "a template message is not a reply")
+        return Ignored(
+            f"an {kind} message is not a reply" if kind == "activity" else "a template message is not a reply"
+        )
     if payload.get("private") is True:
         return Ignored("a private note is not a reply")
     sender = payload.get("sender") if isinstance(payload.get("sender"), dict) else {}

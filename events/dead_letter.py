@@ -24,8 +24,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from datetime import datetime, timedelta, timezone
-from typing import Annotated, Optional
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
 
 import msgspec
 import orjson
@@ -34,7 +34,7 @@ from events.errors import InvalidDeadLetter
 
 __all__ = ["DeadLetter", "dead_letter_value", "parse_dead_letter"]
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # How much of a rejected record's value (and key) a dead letter copies by default.
 DEFAULT_KEEP_BYTES = 64 * 1024
 
@@ -46,13 +46,13 @@ class DeadLetter(msgspec.Struct, frozen=True, kw_only=True):
     source_topic: str
     source_partition: int
     source_offset: int
-    original_key: Optional[bytes]  # msgspec decodes base64 JSON strings into bytes
+    original_key: bytes | None  # msgspec decodes base64 JSON strings into bytes
     original_value: bytes
     rejected_at: Annotated[datetime, msgspec.Meta(tz=True)]
-    original_value_text: Optional[str] = None
+    original_value_text: str | None = None
     # Absent in dead letters written before values were bounded (those always hold the whole value).
-    original_value_size: Optional[int] = None
-    original_value_sha256: Optional[str] = None
+    original_value_size: int | None = None
+    original_value_sha256: str | None = None
     truncated: bool = False
 
 

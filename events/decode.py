@@ -14,9 +14,9 @@ import msgspec
 import msgspec.inspect as mi
 import orjson
 
-from events.timestamps import SECOND_US, epoch_us
 from events.errors import EventFromFuture, InvalidEvent, KeyMismatch, MalformedEvent, SchemaViolation
 from events.schema import EVENT_TYPES, Event
+from events.timestamps import SECOND_US, epoch_us
 
 __all__ = ["decode_event"]
 
@@ -61,8 +61,7 @@ def decode_event(value: bytes, *, key: bytes | None, now_us: int, max_ahead_us: 
     ahead_us = epoch_us(event.occurred_at) - now_us
     if ahead_us > max_ahead_us:
         raise EventFromFuture(
-            f"`occurred_at` is {_seconds(ahead_us)} s ahead of the processor clock"
-            f" (limit {_seconds(max_ahead_us)} s)"
+            f"`occurred_at` is {_seconds(ahead_us)} s ahead of the processor clock (limit {_seconds(max_ahead_us)} s)"
         )
     return event
 

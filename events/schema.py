@@ -12,13 +12,11 @@ the rule, so the words a dead letter shows sit right next to the rule they descr
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal, Optional, Union, get_args
+from typing import Annotated, Literal, get_args
 
 import msgspec
 
-Id128 = Annotated[
-    str, msgspec.Meta(min_length=1, max_length=128, description="a string of 1 to 128 characters")
-]
+Id128 = Annotated[str, msgspec.Meta(min_length=1, max_length=128, description="a string of 1 to 128 characters")]
 # Patterns end in \Z, not $: msgspec applies them with re.search, where $ also matches
 # before a trailing newline and would let "acme\n" through.
 AccountId = Annotated[
@@ -30,6 +28,8 @@ AccountId = Annotated[
         description="1 to 64 characters from A-Z, a-z, 0-9, '_', '.', '-'",
     ),
 ]
+
+
 def is_account_id(text: str) -> bool:
     """Whether `text` is a SPEC §1 account id (the `AccountId` rule, for ids that come from elsewhere)."""
     try:
@@ -46,9 +46,7 @@ Channel = Annotated[
         description="a channel name: 1 to 32 of a-z, 0-9, '_', '-', starting with a letter or digit",
     ),
 ]
-AgentName = Annotated[
-    str, msgspec.Meta(min_length=1, max_length=200, description="a string of 1 to 200 characters")
-]
+AgentName = Annotated[str, msgspec.Meta(min_length=1, max_length=200, description="a string of 1 to 200 characters")]
 Rating = Annotated[int, msgspec.Meta(ge=1, le=5, description="an integer from 1 to 5")]
 # tz=True rejects a timestamp without an offset; msgspec keeps microseconds (and rounds finer digits).
 Timestamp = Annotated[
@@ -77,7 +75,7 @@ class ConversationCreated(BaseEvent, tag="conversation.created", frozen=True):
 class MessageCreated(BaseEvent, tag="conversation.message_created", frozen=True):
     conversation_id: Id128
     sender_type: SenderType
-    agent_id: Optional[Id128] = None
+    agent_id: Id128 | None = None
 
     def __post_init__(self) -> None:
         # msgspec reports this message verbatim, so it is already worded as a dead-letter reason.
@@ -88,7 +86,7 @@ class MessageCreated(BaseEvent, tag="conversation.message_created", frozen=True)
 class ConversationStatusChanged(BaseEvent, tag="conversation.status_changed", frozen=True):
     conversation_id: Id128
     status: ConversationStatus
-    agent_id: Optional[Id128] = None
+    agent_id: Id128 | None = None
 
 
 class ConversationRated(BaseEvent, tag="conversation.rated", frozen=True):
@@ -99,13 +97,11 @@ class ConversationRated(BaseEvent, tag="conversation.rated", frozen=True):
 class AgentStatusChanged(BaseEvent, tag="agent.status_changed", frozen=True):
     agent_id: Id128
     status: AgentStatus
-    name: Optional[AgentName] = None
+    name: AgentName | None = None
 
 
-ConversationEvent = Union[ConversationCreated, MessageCreated, ConversationStatusChanged, ConversationRated]
-Event = Union[ConversationEvent, AgentStatusChanged]
+ConversationEvent = ConversationCreated | MessageCreated | ConversationStatusChanged | ConversationRated
+Event = ConversationEvent | AgentStatusChanged
 
 # The `type` value of each event class, e.g. "conversation.rated" -> ConversationRated.
-EVENT_TYPES: dict[str, type[BaseEvent]] = {
-    cls.__struct_config__.tag: cls for cls in get_args(Event)
-}
+EVENT_TYPES: dict[str, type[BaseEvent]] = {cls.__struct_config__.tag: cls for cls in get_args(Event)}

@@ -12,9 +12,7 @@ CONVERSATION_TOPIC = "conversation-events"
 AGENT_TOPIC = "agent-events"
 
 
-def topic_for(
-    event_type: str, *, conversation_topic: str = CONVERSATION_TOPIC, agent_topic: str = AGENT_TOPIC
-) -> str:
+def topic_for(event_type: str, *, conversation_topic: str = CONVERSATION_TOPIC, agent_topic: str = AGENT_TOPIC) -> str:
     """The topic that carries ``event_type`` (e.g. ``"conversation.rated"``).
 
     Raises ``ValueError`` for a type SPEC §1 does not define, so a producer cannot invent one.

@@ -25,8 +25,8 @@ from events.chatwoot_agents import agent_changes
 from events.chatwoot_mapping import Unreadable
 from events.decode import decode_event
 from events.errors import InvalidEvent
-from streams.settings import Settings
 from streams.event_sink import KafkaEventSink
+from streams.settings import Settings
 from streams.topics import TopicLayoutError, ensure_topics
 
 HTTP_TIMEOUT_S = 15.0
@@ -103,7 +103,9 @@ async def _poll_forever(args: argparse.Namespace, settings: Settings) -> int:
                     print(f"pingback chatwoot: {refused}", file=sys.stderr)
                     return 2
                 except (httpx.HTTPError, NotReady) as passing:  # retried at the next interval
-                    print(f"pingback chatwoot: poll failed, retrying in {args.interval:g} s: {passing}", file=sys.stderr)
+                    print(
+                        f"pingback chatwoot: poll failed, retrying in {args.interval:g} s: {passing}", file=sys.stderr
+                    )
                 await asyncio.sleep(args.interval)
         finally:
             await sink.stop()

@@ -17,11 +17,17 @@ from pingback import (
     simulate_command,
     worker_command,
 )
-from streams.settings import ConfigError
 from pingback.local_kafka import KafkaStartError
+from streams.settings import ConfigError
 
 COMMANDS = [
-    kafka_command, worker_command, keys_command, simulate_command, demo_command, import_command, rebuild_command,
+    kafka_command,
+    worker_command,
+    keys_command,
+    simulate_command,
+    demo_command,
+    import_command,
+    rebuild_command,
     chatwoot_command,
     report_command,
 ]

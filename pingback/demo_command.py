@@ -20,9 +20,9 @@ from pathlib import Path
 
 import httpx
 
-from streams.settings import Settings
 from pingback.keys_command import create_key
 from pingback.local_kafka import LocalKafka, free_port
+from streams.settings import Settings
 
 DEMO_ACCOUNT = "acme"  # the simulator's first account
 
@@ -54,16 +54,30 @@ def _run(args: argparse.Namespace) -> int:
         settings = dataclasses.replace(settings, bootstrap_servers=broker.bootstrap_servers)
     children: list[subprocess.Popen[bytes]] = []
     try:
-        env = {**dict(os.environ), "KAFKA_BOOTSTRAP_SERVERS": settings.bootstrap_servers,
-               "PINGBACK_DATA_DIR": str((args.state_dir / "worker").resolve())}
+        env = {
+            **dict(os.environ),
+            "KAFKA_BOOTSTRAP_SERVERS": settings.bootstrap_servers,
+            "PINGBACK_DATA_DIR": str((args.state_dir / "worker").resolve()),
+        }
         token = asyncio.run(create_key(settings, DEMO_ACCOUNT))
         children.append(_spawn(["worker", "--port", str(args.port)], env, args.state_dir / "worker.log"))
         base_url = f"http://127.0.0.1:{args.port}"
         _wait_until_listening(base_url, children[0], args.state_dir / "worker.log")
-        children.append(_spawn(
-            ["simulate", "--accounts", str(args.accounts), "--rate", str(args.rate),
-             "--backfill-days", str(args.backfill_days)], env, args.state_dir / "simulate.log",
-        ))
+        children.append(
+            _spawn(
+                [
+                    "simulate",
+                    "--accounts",
+                    str(args.accounts),
+                    "--rate",
+                    str(args.rate),
+                    "--backfill-days",
+                    str(args.backfill_days),
+                ],
+                env,
+                args.state_dir / "simulate.log",
+            )
+        )
         print(
             f"\nPingback demo is running.\n"
             f"  wallboard: {base_url}/wallboard\n"
@@ -71,7 +85,8 @@ def _run(args: argparse.Namespace) -> int:
             f"  curl:      curl -H 'Authorization: Bearer {token}' {base_url}/api/v1/analytics/overview\n"
             f"  logs:      {args.state_dir}/worker.log, {args.state_dir}/simulate.log\n"
             f"  processes: {' '.join(str(pid) for pid in _pids(children, broker))}\n"
-            f"Press Ctrl-C to stop everything.\n", flush=True,
+            f"Press Ctrl-C to stop everything.\n",
+            flush=True,
         )
         _wait(children, args.duration)
     except KeyboardInterrupt:
@@ -94,8 +109,11 @@ def _pids(children: list[subprocess.Popen[bytes]], broker: LocalKafka | None) ->
 def _spawn(arguments: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     log.parent.mkdir(parents=True, exist_ok=True)
     return subprocess.Popen(
-        [sys.executable, "-m", "pingback.cli", *arguments], env=env,
-        stdout=open(log, "wb"), stderr=subprocess.STDOUT, start_new_session=True,
+        [sys.executable, "-m", "pingback.cli", *arguments],
+        env=env,
+        stdout=open(log, "wb"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
 
 

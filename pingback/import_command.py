@@ -25,12 +25,12 @@ from aiokafka.errors import KafkaConnectionError, KafkaError
 from tqdm import tqdm
 
 from events.timestamps import SECOND_US
-from streams.batch_sender import BatchSender
-from streams.settings import Settings
 from pingback.import_lines import STDIN, InputError, LineChecker, Source, Valid, location, open_source
 from pingback.import_report import Counts, Rejects, summary
 from pingback.progress import progress_bar
+from streams.batch_sender import BatchSender
 from streams.partitioning import partitioner
+from streams.settings import Settings
 from streams.topics import TopicLayoutError, ensure_topics
 
 DEFAULT_REJECTS = Path("import-rejects.txt")
@@ -103,8 +103,10 @@ class Importer:
         self._partition_of = partitioner(settings.partitions)  # cached per account id
         # The worker's own clock rule: `occurred_at` at most max_ahead_s ahead of the wall clock.
         self._checker = LineChecker(
-            conversation_topic=settings.conversation_topic, agent_topic=settings.agent_topic,
-            max_ahead_us=settings.max_ahead_s * SECOND_US, clock_us=lambda: time.time_ns() // 1000,
+            conversation_topic=settings.conversation_topic,
+            agent_topic=settings.agent_topic,
+            max_ahead_us=settings.max_ahead_s * SECOND_US,
+            clock_us=lambda: time.time_ns() // 1000,
         )
 
     def stopped(self) -> str:
@@ -117,7 +119,9 @@ class Importer:
     async def run(self, sources: list[Source]) -> None:
         await ensure_topics(self.settings)  # with the partition count the workers expect
         producer = AIOKafkaProducer(
-            bootstrap_servers=self.settings.bootstrap_list, acks="all", linger_ms=LINGER_MS,
+            bootstrap_servers=self.settings.bootstrap_list,
+            acks="all",
+            linger_ms=LINGER_MS,
             max_batch_size=BATCH_BYTES,
             # The event topics are kept forever. On this JSON, zstd (level 3) is ~6x smaller at a
             # quarter of the CPU of aiokafka's lz4 (level 9, ~5x); gzip is ~8x but 25x slower.

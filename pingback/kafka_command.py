@@ -21,8 +21,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     ]:
         action = actions.add_parser(name, help=help_text)
         action.add_argument("--port", type=int, default=DEFAULT_PORT)
-        action.add_argument("--data-dir", type=Path, default=None,
-                            help="broker storage (default: ~/.cache/pingback/kafka-data-PORT)")
+        action.add_argument(
+            "--data-dir", type=Path, default=None, help="broker storage (default: ~/.cache/pingback/kafka-data-PORT)"
+        )
         action.set_defaults(run=run)
 
 
@@ -39,8 +40,10 @@ def _install(args: argparse.Namespace) -> int:
 def _start(args: argparse.Namespace) -> int:
     broker = _broker(args)
     broker.start()
-    print(f"Kafka {kafka_version()} is up at {broker.bootstrap_servers} (pid {broker.running_pid()}, "
-          f"data {broker.data_dir}, log {broker.log_file})")
+    print(
+        f"Kafka {kafka_version()} is up at {broker.bootstrap_servers} (pid {broker.running_pid()}, "
+        f"data {broker.data_dir}, log {broker.log_file})"
+    )
     return 0
 
 

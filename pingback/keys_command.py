@@ -10,13 +10,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from aiokafka import AIOKafkaProducer
 
 from api.keys import INGEST, READ, SCOPES, ApiKey, encode_key_record, issue_key, parse_token, revoke, verify
-from streams.settings import Settings
 from streams.keyring import KeyRing
+from streams.settings import Settings
 from streams.topics import ensure_topics
 
 
@@ -43,7 +43,7 @@ async def create_key(
 ) -> str:
     """Store a new key for `account_id` and return its token (raises ValueError for a bad account id,
     or a Chatwoot secret on a key that is not an ingest key)."""
-    key, token = issue_key(account_id, datetime.now(timezone.utc), scope=scope, chatwoot_secret=chatwoot_secret)
+    key, token = issue_key(account_id, datetime.now(UTC), scope=scope, chatwoot_secret=chatwoot_secret)
     await publish_key(settings, key)
     return token
 
@@ -75,7 +75,7 @@ def _revoke(args: argparse.Namespace) -> int:
     if key.revoked:
         print(f"key {key.key_id} was already revoked at {key.revoked_at:%Y-%m-%d %H:%M:%S}Z")
         return 0
-    asyncio.run(publish_key(settings, revoke(key, datetime.now(timezone.utc))))
+    asyncio.run(publish_key(settings, revoke(key, datetime.now(UTC))))
     print(f"revoked key {key.key_id} of account {key.account_id}")
     return 0
 

@@ -59,9 +59,18 @@ def install() -> Path:
     shutil.rmtree(staging, ignore_errors=True)
     with resources.as_file(_RUNTIME / "pom.xml") as pom:
         result = subprocess.run(
-            ["mvn", "-q", "-B", "-f", str(pom), "dependency:copy-dependencies",
-             f"-DoutputDirectory={staging}", "-DincludeScope=runtime"],
-            capture_output=True, text=True,
+            [
+                "mvn",
+                "-q",
+                "-B",
+                "-f",
+                str(pom),
+                "dependency:copy-dependencies",
+                f"-DoutputDirectory={staging}",
+                "-DincludeScope=runtime",
+            ],
+            capture_output=True,
+            text=True,
         )
     if result.returncode != 0:
         raise KafkaStartError(f"mvn could not resolve the Kafka jars:\n{result.stdout[-2000:]}{result.stderr[-2000:]}")
@@ -106,9 +115,18 @@ class LocalKafka:
             self._java(classpath, "kafka.tools.StorageTool", "format", "-t", _cluster_id(), "-c", str(properties))
         with resources.as_file(_RUNTIME / "log4j2.xml") as log_config:
             process = subprocess.Popen(
-                ["java", f"-Xmx{self.heap}", f"-Dlog4j2.configurationFile={log_config}",
-                 f"-Dkafka.logs.dir={self.data_dir / 'logs'}", "-cp", classpath, "kafka.Kafka", str(properties)],
-                stdout=open(self.data_dir / "broker.out", "ab"), stderr=subprocess.STDOUT,
+                [
+                    "java",
+                    f"-Xmx{self.heap}",
+                    f"-Dlog4j2.configurationFile={log_config}",
+                    f"-Dkafka.logs.dir={self.data_dir / 'logs'}",
+                    "-cp",
+                    classpath,
+                    "kafka.Kafka",
+                    str(properties),
+                ],
+                stdout=open(self.data_dir / "broker.out", "ab"),
+                stderr=subprocess.STDOUT,
                 start_new_session=True,  # Ctrl-C in the caller's terminal must not race our own stop()
             )
         self.pid_file.write_text(str(process.pid))
@@ -153,31 +171,37 @@ class LocalKafka:
             if self.is_answering():
                 return
             time.sleep(0.3)
-        raise KafkaStartError(f"the broker did not answer metadata requests within {timeout_s:.0f} s; see {self.log_file}")
+        raise KafkaStartError(
+            f"the broker did not answer metadata requests within {timeout_s:.0f} s; see {self.log_file}"
+        )
 
     def _write_properties(self, controller_port: int) -> Path:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         path = self.data_dir / "server.properties"
-        path.write_text("\n".join([
-            "process.roles=broker,controller",
-            "node.id=1",
-            f"controller.quorum.voters=1@127.0.0.1:{controller_port}",
-            f"listeners=PLAINTEXT://127.0.0.1:{self.port},CONTROLLER://127.0.0.1:{controller_port}",
-            f"advertised.listeners=PLAINTEXT://127.0.0.1:{self.port}",
-            "controller.listener.names=CONTROLLER",
-            "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
-            f"log.dirs={self.data_dir / 'log'}",
-            "num.partitions=1",
-            # Single node: every internal topic has one replica, and a new group needs no settle time.
-            "offsets.topic.replication.factor=1",
-            "transaction.state.log.replication.factor=1",
-            "transaction.state.log.min.isr=1",
-            "share.coordinator.state.topic.replication.factor=1",
-            "share.coordinator.state.topic.min.isr=1",
-            "group.initial.rebalance.delay.ms=0",
-            "auto.create.topics.enable=true",
-            "",
-        ]))
+        path.write_text(
+            "\n".join(
+                [
+                    "process.roles=broker,controller",
+                    "node.id=1",
+                    f"controller.quorum.voters=1@127.0.0.1:{controller_port}",
+                    f"listeners=PLAINTEXT://127.0.0.1:{self.port},CONTROLLER://127.0.0.1:{controller_port}",
+                    f"advertised.listeners=PLAINTEXT://127.0.0.1:{self.port}",
+                    "controller.listener.names=CONTROLLER",
+                    "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+                    f"log.dirs={self.data_dir / 'log'}",
+                    "num.partitions=1",
+                    # Single node: every internal topic has one replica, and a new group needs no settle time.
+                    "offsets.topic.replication.factor=1",
+                    "transaction.state.log.replication.factor=1",
+                    "transaction.state.log.min.isr=1",
+                    "share.coordinator.state.topic.replication.factor=1",
+                    "share.coordinator.state.topic.min.isr=1",
+                    "group.initial.rebalance.delay.ms=0",
+                    "auto.create.topics.enable=true",
+                    "",
+                ]
+            )
+        )
         return path
 
     def _java(self, classpath: str, main: str, *args: str) -> None:

@@ -26,7 +26,6 @@ import time
 
 from aiokafka.errors import KafkaConnectionError, KafkaError
 
-from streams.settings import Settings
 from pingback.worker_command import add_worker_arguments, worker_settings
 from streams.reset import (
     EventLog,
@@ -38,6 +37,7 @@ from streams.reset import (
     remove_local_state,
     rewind_group,
 )
+from streams.settings import Settings
 from streams.topics import TopicLayoutError, ensure_topics
 
 

@@ -19,9 +19,9 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
 from api.ports import Readiness
-from streams.settings import Settings
 from pingback.progress import progress_bar
 from streams.reset import EventLog
+from streams.settings import Settings
 
 POLL_S = 1.0  # the worker commits offsets every second (streams.app), so polling faster shows nothing new
 

@@ -12,7 +12,7 @@ import asyncio
 import os
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import httpx
 
@@ -76,11 +76,13 @@ def _fetch(url: str, params: dict[str, str], token: str, *, fresh_key: bool) -> 
             waiting = response.status_code == 503 or (fresh_key and response.status_code == 401)
             if not waiting or time.monotonic() > deadline:
                 return response.status_code, response.text
-            time.sleep(min(float(response.headers.get("Retry-After", "1") or 1), 2.0) if response.status_code == 503 else 0.2)
+            time.sleep(
+                min(float(response.headers.get("Retry-After", "1") or 1), 2.0) if response.status_code == 503 else 0.2
+            )
 
 
 async def _revoke(settings: Settings, token: str) -> None:
     keyring = await keys_command.load_keys(settings)
     key = keyring.get(parse_token(token) or "")
     if key is not None:
-        await keys_command.publish_key(settings, revoke(key, datetime.now(timezone.utc)))
+        await keys_command.publish_key(settings, revoke(key, datetime.now(UTC)))

@@ -16,8 +16,8 @@ from typing import TypeVar
 
 from aiokafka import AIOKafkaProducer
 
-from streams.settings import Settings
 from pingback.simulate import Record, TrafficSimulator
+from streams.settings import Settings
 from streams.topics import ensure_topics
 
 TICK_S = 0.1  # live events leave at most this late

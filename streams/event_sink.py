@@ -18,8 +18,8 @@ from aiokafka.errors import KafkaError
 from api.ports import NotReady
 from events.topics import topic_for
 from streams.batch_sender import BatchSender
-from streams.settings import Settings
 from streams.partitioning import partitioner
+from streams.settings import Settings
 
 SEND_TIMEOUT_S = 10.0
 KAFKA_RETRY_AFTER_S = 5
@@ -57,7 +57,9 @@ class KafkaEventSink:
                 await sender.flush()
         except (KafkaError, TimeoutError) as exc:
             detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-            raise NotReady(KAFKA_RETRY_AFTER_S, f"Kafka did not acknowledge the events ({detail}); send them again") from exc
+            raise NotReady(
+                KAFKA_RETRY_AFTER_S, f"Kafka did not acknowledge the events ({detail}); send them again"
+            ) from exc
 
     async def _started(self) -> AIOKafkaProducer:
         async with self._starting:

@@ -110,9 +110,14 @@ class Ingestor:
                 reason=str(invalid),
                 kind=type(invalid).__name__,
                 dead_letter=dead_letter_value(
-                    reason=str(invalid), source_topic=record.topic, source_partition=record.partition,
-                    source_offset=record.offset, original_key=record.key, original_value=record.value,
-                    rejected_at_us=now_us, keep_bytes=self._keep_bytes,
+                    reason=str(invalid),
+                    source_topic=record.topic,
+                    source_partition=record.partition,
+                    source_offset=record.offset,
+                    original_key=record.key,
+                    original_value=record.value,
+                    rejected_at_us=now_us,
+                    keep_bytes=self._keep_bytes,
                 ),
                 dead_letter_key=None if record.key is None else record.key[: self._keep_bytes],
             )

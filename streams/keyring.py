@@ -15,7 +15,7 @@ import logging
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from api.keys import ApiKey, decode_key_record
-from api.ports import NotReady, RETRY_AFTER_S
+from api.ports import RETRY_AFTER_S, NotReady
 
 log = logging.getLogger(__name__)
 # The keys topic is small: a worker has read it a second or so after it starts.
@@ -41,12 +41,16 @@ class KeyRing:
     async def follow(self, *, until_loaded: bool = False) -> None:
         """Read the topic from the start and keep following it (or stop once caught up)."""
         consumer = AIOKafkaConsumer(
-            bootstrap_servers=self._bootstrap_servers, group_id=None, enable_auto_commit=False,
+            bootstrap_servers=self._bootstrap_servers,
+            group_id=None,
+            enable_auto_commit=False,
             auto_offset_reset="earliest",
         )
         await consumer.start()
         try:
-            partitions = [TopicPartition(self._topic, p) for p in sorted(consumer.partitions_for_topic(self._topic) or {0})]
+            partitions = [
+                TopicPartition(self._topic, p) for p in sorted(consumer.partitions_for_topic(self._topic) or {0})
+            ]
             consumer.assign(partitions)
             await consumer.seek_to_beginning(*partitions)
             end_offsets = await consumer.end_offsets(partitions)

@@ -24,7 +24,7 @@ from analytics.facts import decode_agent_facts, decode_conversation_facts
 from analytics.figures import Report
 from analytics.report import ReportQuery
 from analytics.window import Views
-from api.ports import NotReady, RETRY_AFTER_S
+from api.ports import RETRY_AFTER_S, NotReady
 from streams.ingest import account_of
 
 TopicPartition = tuple[str, int]

@@ -11,25 +11,32 @@ class ProcessorMetrics:
             "pingback_events_processed", "Valid events folded into state, by type.", ["type"], registry=registry
         )
         self.rejected = Counter(
-            "pingback_events_rejected", "Invalid records sent to the dead-letter topic, by kind of rejection.",
-            ["kind"], registry=registry,
+            "pingback_events_rejected",
+            "Invalid records sent to the dead-letter topic, by kind of rejection.",
+            ["kind"],
+            registry=registry,
         )
         self.rerouted = Counter(
-            "pingback_events_rerouted", "Valid events re-sent, keyed, to their account's partition (e.g. keyless).",
+            "pingback_events_rerouted",
+            "Valid events re-sent, keyed, to their account's partition (e.g. keyless).",
             registry=registry,
         )
         self.forgotten = Counter(
-            "pingback_conversations_forgotten", "Conversations deleted after the retention period (SPEC §2).",
+            "pingback_conversations_forgotten",
+            "Conversations deleted after the retention period (SPEC §2).",
             registry=registry,
         )
         self.consumer_lag = Gauge(
-            "pingback_consumer_lag", "Records in the assigned event partitions not yet processed.",
-            ["topic", "partition"], registry=registry,
+            "pingback_consumer_lag",
+            "Records in the assigned event partitions not yet processed.",
+            ["topic", "partition"],
+            registry=registry,
         )
         self.stalled = Gauge(
             "pingback_partition_stalled",
             "1 while an assigned partition has records waiting and none processed for PINGBACK_STALL_SECONDS.",
-            ["topic", "partition"], registry=registry,
+            ["topic", "partition"],
+            registry=registry,
         )
         self.recovering = Gauge(
             "pingback_recovering", "1 while the worker recovers state or catches up, else 0.", registry=registry
@@ -40,6 +47,7 @@ class ProcessorMetrics:
             registry=registry,
         )
         self.recovery_seconds = Gauge(
-            "pingback_last_recovery_seconds", "Seconds from rebalance start to serving views rebuilt.",
+            "pingback_last_recovery_seconds",
+            "Seconds from rebalance start to serving views rebuilt.",
             registry=registry,
         )

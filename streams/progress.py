@@ -14,9 +14,9 @@ from collections.abc import Awaitable, Callable
 import faust
 from aiokafka.admin import AIOKafkaAdminClient
 
-from streams.settings import Settings
 from streams.live_state import LiveState, TopicPartition
 from streams.metrics import ProcessorMetrics
+from streams.settings import Settings
 from streams.stall import Observation, StallDetector, describe
 
 log = logging.getLogger("pingback.progress")
@@ -35,7 +35,9 @@ class Progress:
         self.next_offsets: dict[TopicPartition, int] = {}
         self._admin: AIOKafkaAdminClient | None = None
         self._failing: set[str] = set()
-        app.timer(CATCH_UP_CHECK_S, name="check-catch-up")(lambda: self._guarded("catch-up check", self._check_catch_up))
+        app.timer(CATCH_UP_CHECK_S, name="check-catch-up")(
+            lambda: self._guarded("catch-up check", self._check_catch_up)
+        )
         app.timer(LAG_INTERVAL_S, name="measure-progress")(lambda: self._guarded("lag and stall check", self._measure))
         app.on_before_shutdown.connect(self._close_admin)
 

@@ -16,11 +16,11 @@ import time
 from collections.abc import Callable, Iterable, MutableMapping
 
 from analytics.facts import (
+    check_retention_us,
     decode_agent_facts,
     decode_conversation_facts,
     encode_facts,
     forget_agent_history,
-    check_retention_us,
     is_forgettable,
 )
 from analytics.window import Views

@@ -14,7 +14,7 @@ from analytics.periods import format_instant, zone
 from analytics.time import epoch_us
 from events.schema import AgentStatusChanged
 from streams.ingest import fact_key
-from tests.support.builders import ACCOUNT, MIN, T, T_US, D, H, agent
+from tests.support.builders import ACCOUNT, MIN, T_US, D, H, T, agent
 from tests.support.fold import Folded
 
 UTC = zone("UTC")
@@ -60,7 +60,9 @@ def test_since_is_when_the_current_status_began_not_its_latest_repetition() -> N
 
 def test_at_equal_instants_the_later_event_id_wins_at_once() -> None:
     def changed(event_id: str, status: str) -> AgentStatusChanged:
-        return AgentStatusChanged(event_id=event_id, account_id=ACCOUNT, occurred_at=T - H, agent_id="a1", status=status)  # type: ignore[arg-type]
+        return AgentStatusChanged(
+            event_id=event_id, account_id=ACCOUNT, occurred_at=T - H, agent_id="a1", status=status
+        )  # type: ignore[arg-type]
 
     assert _now([changed("e2", "away"), changed("e1", "offline")]) == [AgentNow("a1", "a1", "away", _at(-H))]
     assert _now([changed("e2", "offline"), changed("e1", "live")]) == []
@@ -74,7 +76,9 @@ def test_a_change_a_few_minutes_ahead_of_now_already_counts_as_in_force() -> Non
 
 
 def test_forgetting_history_before_the_horizon_keeps_the_answer_when_the_status_began_after_it() -> None:
-    folded = Folded().feed_all([agent("a1", -40 * D, "live"), agent("a1", -35 * D, "away"), agent("a1", -D, "live")], T_US)
+    folded = Folded().feed_all(
+        [agent("a1", -40 * D, "live"), agent("a1", -35 * D, "away"), agent("a1", -D, "live")], T_US
+    )
     facts = decode_agent_facts(folded.agents[fact_key(ACCOUNT, "a1")])
     trimmed = forget_agent_history(facts, T_US - 31 * D // timedelta(microseconds=1))
     assert len(trimmed.history) < len(facts.history)
@@ -108,7 +112,9 @@ _agent_events = st.lists(
 def _reference(events: list[AgentStatusChanged]) -> list[tuple[str, str, str, str]]:
     rows = []
     for agent_id in sorted({event.agent_id for event in events}):
-        mine = sorted((e for e in events if e.agent_id == agent_id), key=lambda e: (epoch_us(e.occurred_at), e.event_id))
+        mine = sorted(
+            (e for e in events if e.agent_id == agent_id), key=lambda e: (epoch_us(e.occurred_at), e.event_id)
+        )
         status = mine[-1].status
         # The status now began just after the latest change to a different status.
         began = mine[max((i for i, e in enumerate(mine) if e.status != status), default=-1) + 1]
@@ -120,7 +126,9 @@ def _reference(events: list[AgentStatusChanged]) -> list[tuple[str, str, str, st
 
 
 @given(_agent_events, st.randoms(use_true_random=False))
-def test_agents_now_equals_the_reference_in_any_order_with_duplicates(events: list[AgentStatusChanged], rnd: object) -> None:
+def test_agents_now_equals_the_reference_in_any_order_with_duplicates(
+    events: list[AgentStatusChanged], rnd: object
+) -> None:
     replayed = events + events[: len(events) // 2]
     rnd.shuffle(replayed)  # type: ignore[attr-defined]
     shown = _now(replayed)

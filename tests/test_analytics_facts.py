@@ -49,7 +49,10 @@ def us(hours: float) -> int:
     ("events", "expected"),
     [
         # a created event alone: created, open, nothing else
-        ([created("c", -H, "email", event_id="x")], ConversationFacts(us(-1), conversation_id="c", created=(us(-1), "x", "email"))),
+        (
+            [created("c", -H, "email", event_id="x")],
+            ConversationFacts(us(-1), conversation_id="c", created=(us(-1), "x", "email")),
+        ),
         # two created events: the earliest gives created_at and channel
         (
             [created("c", -H, "email", event_id="late"), created("c", -2 * H, "widget", event_id="early")],
@@ -181,7 +184,6 @@ def test_retention_is_never_less_than_31_days() -> None:
     assert check_retention_us(DEFAULT_RETENTION_US) == 90 * DAY_US
     with pytest.raises(ValueError, match="at least 31 days"):
         check_retention_us(31 * DAY_US - 1)
-
 
 
 def test_agent_history_is_the_set_of_its_status_changes_in_order() -> None:

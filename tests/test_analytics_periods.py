@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from analytics.periods import TooManyPeriods, format_instant, parse_instant, series_bounds, zone
@@ -12,7 +14,7 @@ H = 3600 * 10**6
 def spans(since: str, until: str, unit: str, zone_name: str) -> list[tuple[str, float]]:
     tz = zone(zone_name)
     bounds = series_bounds(parse_instant(since, tz), parse_instant(until, tz), unit, tz, 1000)  # type: ignore[arg-type]
-    return [(format_instant(lo, tz), (hi - lo) / H) for lo, hi in zip(bounds, bounds[1:], strict=False)]
+    return [(format_instant(lo, tz), (hi - lo) / H) for lo, hi in itertools.pairwise(bounds)]
 
 
 @pytest.mark.parametrize(

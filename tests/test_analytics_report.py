@@ -42,7 +42,12 @@ def report(
         # 1 µs before until counts; at until it belongs to the next period
         ([created("c", UNTIL - US), created("d", UNTIL)], SINCE, UNTIL, 1),
         # edges off the quarter hour are exact too: 15 minutes either side of them
-        ([created("c", SINCE + 7 * MIN - 15 * MIN), created("d", SINCE + 7 * MIN + 15 * MIN)], SINCE + 7 * MIN, UNTIL, 1),
+        (
+            [created("c", SINCE + 7 * MIN - 15 * MIN), created("d", SINCE + 7 * MIN + 15 * MIN)],
+            SINCE + 7 * MIN,
+            UNTIL,
+            1,
+        ),
         # until in the future: an item ahead of T is not counted yet, one at T is
         ([created("c", timedelta(0)), created("d", US)], SINCE, D, 1),
     ],
@@ -70,7 +75,11 @@ def resolved_after(n: int, minutes: list[int]) -> list[Event]:
 )
 def test_median_and_p90_are_order_statistics(minutes: list[int], median_s: int, p90_s: int) -> None:
     totals = report(resolved_after(len(minutes), minutes))["totals"]
-    assert (totals["resolved"], totals["median_handle_time"], totals["p90_handle_time"]) == (len(minutes), median_s, p90_s)
+    assert (totals["resolved"], totals["median_handle_time"], totals["p90_handle_time"]) == (
+        len(minutes),
+        median_s,
+        p90_s,
+    )
     assert totals["avg_handle_time"] == round(sum(minutes) * 60 / len(minutes) + 1e-9)
 
 
@@ -95,7 +104,10 @@ def test_an_empty_period_has_zeros_and_no_happiness() -> None:
 def test_a_23_hour_day_is_one_period_of_the_series() -> None:
     # Berlin springs forward on 2025-03-30 (before T): that day has 23 hours, its last one 22:00-23:00 UTC+2.
     day_start = (parse_instant("2025-03-30", zone("Europe/Berlin")) - T_US) * US
-    events = [created("c", day_start + 22 * H + 30 * MIN), created("d", day_start + 23 * H)]  # 23:30 local; the next day
+    events = [
+        created("c", day_start + 22 * H + 30 * MIN),
+        created("d", day_start + 23 * H),
+    ]  # 23:30 local; the next day
     answer = report(events, day_start, day_start + 24 * H, zone_name="Europe/Berlin", group_by="day")
     assert [(p["start"], p["end"], p["total_conversations"]) for p in answer["series"]] == [
         ("2025-03-30T00:00:00+01:00", "2025-03-31T00:00:00+02:00", 1),
@@ -104,6 +116,7 @@ def test_a_23_hour_day_is_one_period_of_the_series() -> None:
 
 
 # -- team performance (breakdown=agent) --------------------------------------------------------
+
 
 def agent_rows(events: list[Event], **kwargs: Any) -> dict[str, dict[str, Any]]:
     return {row["agent_id"]: row for row in report(events, breakdown="agent", **kwargs)["breakdown"]}
@@ -147,7 +160,11 @@ def test_a_rating_moves_with_the_resolver_and_counts_for_nobody_while_unresolved
 
 
 def test_agent_rows_are_ordered_by_resolutions_then_name_then_id() -> None:
-    events = [agent("b", -10 * D, "live", "Zed"), agent("a", -10 * D, "live", "Zed"), agent("c", -10 * D, "away", "Amy")]
+    events = [
+        agent("b", -10 * D, "live", "Zed"),
+        agent("a", -10 * D, "live", "Zed"),
+        agent("c", -10 * D, "away", "Amy"),
+    ]
     for n in range(2):
         events += [created(f"x{n}", SINCE), status(f"x{n}", SINCE + H, "resolved", "b")]
     assert [row["agent_id"] for row in report(events, breakdown="agent")["breakdown"]] == ["b", "c", "a"]
@@ -155,8 +172,12 @@ def test_agent_rows_are_ordered_by_resolutions_then_name_then_id() -> None:
 
 # -- breakdown=channel ---------------------------------------------------------------------------
 
+
 def test_a_channel_that_only_appears_through_resolutions_of_older_conversations() -> None:
     events = [created("old", -20 * D, "email"), status("old", SINCE + H, "resolved", "a1"), created("new", SINCE)]
     rows = report(events, breakdown="channel")["breakdown"]
-    assert [(r["channel"], r["total_conversations"], r["resolved"]) for r in rows] == [("whatsapp", 1, 0), ("email", 0, 1)]
+    assert [(r["channel"], r["total_conversations"], r["resolved"]) for r in rows] == [
+        ("whatsapp", 1, 0),
+        ("email", 0, 1),
+    ]
     assert "channel_mix" not in rows[0]

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import msgspec
-
 from datetime import timedelta
 
+import msgspec
 import pytest
 
 from analytics.facts import ConversationFacts, fold_conversation

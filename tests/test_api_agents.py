@@ -112,7 +112,9 @@ async def test_an_account_owned_elsewhere_is_answered_by_its_owner() -> None:
 
 
 async def test_an_app_without_an_agents_source_does_not_serve_or_document_the_path() -> None:
-    app = create_app(overviews=FakeOverviews({}), keys=FakeKeys(), readiness=FakeReadiness(), registry=CollectorRegistry())
+    app = create_app(
+        overviews=FakeOverviews({}), keys=FakeKeys(), readiness=FakeReadiness(), registry=CollectorRegistry()
+    )
     async with client(app) as http:
         assert (await http.get(AGENTS_PATH)).status_code == 404
         assert AGENTS_PATH not in (await http.get("/openapi.json")).json()["paths"]

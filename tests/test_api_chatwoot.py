@@ -34,7 +34,9 @@ class Hook:
 
     async def post(self, body: bytes, headers: dict[str, str] | None = None, token: str | None = None) -> Any:
         async with client(self.app) as http:
-            return await http.post(f"/api/v1/ingest/chatwoot/{token or self.token}", content=body, headers=headers or {})
+            return await http.post(
+                f"/api/v1/ingest/chatwoot/{token or self.token}", content=body, headers=headers or {}
+            )
 
     def count(self, event: str, outcome: str) -> float:
         value = self.registry.get_sample_value("pingback_chatwoot_webhooks_total", {"event": event, "outcome": outcome})
@@ -104,7 +106,9 @@ async def test_tokens_and_scopes() -> None:
     ],
     ids=["not json", "unknown status", "from the future"],
 )  # fmt: skip
-async def test_unreadable_deliveries_are_200_and_dead_lettered_with_the_raw_body(body: bytes, event: str, reason: str) -> None:
+async def test_unreadable_deliveries_are_200_and_dead_lettered_with_the_raw_body(
+    body: bytes, event: str, reason: str
+) -> None:
     hook = Hook()
     response = await hook.post(body)
     assert response.status_code == 200

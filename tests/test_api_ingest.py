@@ -47,7 +47,13 @@ async def test_a_mixed_batch_produces_the_valid_events_and_lists_the_others() ->
     assert response.status_code == 200
     body = response.json()
     assert body["accepted"] == 2
-    assert [(r["index"], r["event_id"]) for r in body["rejected"]] == [(1, "e2"), (3, "e4"), (4, None), (5, "e5"), (6, "e6")]
+    assert [(r["index"], r["event_id"]) for r in body["rejected"]] == [
+        (1, "e2"),
+        (3, "e4"),
+        (4, None),
+        (5, "e5"),
+        (6, "e6"),
+    ]
     reasons = [r["reason"] for r in body["rejected"]]
     assert reasons[0].startswith("`channel`: expected a channel name")
     assert reasons[1] == "`account_id` 'globex' is not the account of this key ('acme')"
@@ -64,7 +70,9 @@ async def test_ndjson_and_gzip_bodies_are_read_like_an_array() -> None:
     ndjson = b"\n".join(orjson.dumps(e) for e in events[:2]) + b"\n\n" + orjson.dumps(events[2]) + b"\n"
     sink = FakeSink()
     plain = await post(sink, ndjson, **{"content-type": "application/x-ndjson"})
-    zipped = await post(sink, gzip.compress(ndjson), **{"content-type": "application/x-ndjson", "content-encoding": "gzip"})
+    zipped = await post(
+        sink, gzip.compress(ndjson), **{"content-type": "application/x-ndjson", "content-encoding": "gzip"}
+    )
     array = await post(sink, gzip.compress(orjson.dumps(events)), **{"content-encoding": "gzip"})
     for response in (plain, zipped, array):
         assert response.status_code == 200
@@ -86,7 +94,9 @@ async def test_ndjson_and_gzip_bodies_are_read_like_an_array() -> None:
     ],
     ids=["not json", "empty", "object", "bad gzip", "truncated gzip", "brotli", "text/plain"],
 )
-async def test_unreadable_bodies_are_refused_whole(content: bytes, headers: dict[str, str], status: int, code: str) -> None:
+async def test_unreadable_bodies_are_refused_whole(
+    content: bytes, headers: dict[str, str], status: int, code: str
+) -> None:
     sink = FakeSink()
     response = await post(sink, content, **headers)
     assert (response.status_code, response.json()["error"]) == (status, code)

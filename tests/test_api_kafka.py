@@ -41,7 +41,9 @@ async def wait_for_status(worker: WorkerProcess, token: str, status: int, timeou
 async def test_keys_take_effect_on_every_worker_within_seconds(kafka: str, unique: str, tmp_path: Path) -> None:
     deployment = Deployment(kafka, f"keys-{unique}", tmp_path)
     # Heartbeats every second keep the streams' reads busy while the revoke command starts up.
-    workers = [deployment.start_worker(env=FAST_FAILOVER | {"PINGBACK_STREAM_HEARTBEAT_SECONDS": "1"}) for _ in range(2)]
+    workers = [
+        deployment.start_worker(env=FAST_FAILOVER | {"PINGBACK_STREAM_HEARTBEAT_SECONDS": "1"}) for _ in range(2)
+    ]
     try:
         for worker in workers:
             worker.wait_ready()

@@ -46,7 +46,7 @@ def test_hash_token_is_sha256_hex() -> None:
 
 def test_verify_accepts_only_the_live_secret_of_that_key() -> None:
     key, token = issue_key("acme", NOW)
-    other_key, other_token = issue_key("acme", NOW)
+    _other_key, other_token = issue_key("acme", NOW)
     assert verify(token, key)
     assert not verify(other_token, key)  # another key's valid token
     wrong_secret = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")

@@ -11,9 +11,9 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 from api import create_app
+from tests.support.api_fakes import FakeKeys, FakeOverviews, FakeReadiness, bearer, client
 from tests.support.builders import MIN, D, H, agent, created, message, rated, status
 from tests.support.report_source import SETTINGS, FoldedReports
-from tests.support.api_fakes import FakeKeys, FakeOverviews, FakeReadiness, bearer, client
 
 REPORT = "/api/v1/analytics/report"
 # T is 2025-06-01T12:34:56.789Z; the retention reaches back to 2025-03-03T12:34:56.789Z.

@@ -15,9 +15,9 @@ import schemathesis
 from hypothesis import settings
 
 from api import NotReady, Overview
+from tests.support.api_fakes import SAMPLE_OVERVIEW, FakeKeys, FakeSink, bearer, make_app
 from tests.support.builders import D, H, agent, created, status
 from tests.support.report_source import SETTINGS, FoldedReports
-from tests.support.api_fakes import SAMPLE_OVERVIEW, FakeKeys, FakeSink, bearer, make_app
 
 EMPTY_OVERVIEW: dict[str, Any] = SAMPLE_OVERVIEW | {
     "total_conversations": 0,
@@ -64,8 +64,13 @@ config = schemathesis.Config.from_dict(
         }
     }
 )
-reports = (FoldedReports([created("c1", -D), status("c1", -H, "resolved", "a1"), agent("a1", -2 * D, "live")]), SETTINGS)
-schema = schemathesis.openapi.from_asgi("/openapi.json", make_app(source, keys, reports=reports, sink=FakeSink()), config=config)
+reports = (
+    FoldedReports([created("c1", -D), status("c1", -H, "resolved", "a1"), agent("a1", -2 * D, "live")]),
+    SETTINGS,
+)
+schema = schemathesis.openapi.from_asgi(
+    "/openapi.json", make_app(source, keys, reports=reports, sink=FakeSink()), config=config
+)
 # Operations without parameters have little to vary: a few dozen examples cover them.
 bounded = settings(max_examples=40, deadline=None)
 

@@ -15,8 +15,8 @@ import pytest
 
 from api import NotReady
 from pingback.chatwoot_command import AgentsPoller, PollRefused
-from tests.support.cluster import PINGBACK, Deployment
 from tests.support.api_fakes import FakeSink
+from tests.support.cluster import PINGBACK, Deployment
 from tests.test_chatwoot_mapping import FIXTURES
 from tests.test_processor_kafka import read_topic
 
@@ -82,7 +82,11 @@ async def test_every_agent_first_then_only_changes(chatwoot: FakeChatwoot) -> No
     async with httpx.AsyncClient() as client:
         agents = poller(client, sink, chatwoot.url)
         assert await agents.poll() == 3
-        assert statuses(sink) == [("5", "live", "Sarah Chen"), ("6", "away", "James Rivera"), ("7", "offline", "Priya Nair")]
+        assert statuses(sink) == [
+            ("5", "live", "Sarah Chen"),
+            ("6", "away", "James Rivera"),
+            ("7", "offline", "Priya Nair"),
+        ]
         assert await agents.poll() == 0
         chatwoot.agents[0]["availability_status"] = "offline"
         chatwoot.agents[2]["availability_status"] = "available"
@@ -123,7 +127,10 @@ async def test_unreadable_agents_are_skipped_with_a_warning(chatwoot: FakeChatwo
         agents = poller(client, sink, chatwoot.url)
         agents.warn = warnings.append
         assert await agents.poll() == 2
-    assert warnings == ["agent 6: unknown availability_status 'on_holiday'", "an agent entry has no id: {'name': 'no id'}"]
+    assert warnings == [
+        "agent 6: unknown availability_status 'on_holiday'",
+        "an agent entry has no id: {'name': 'no id'}",
+    ]
 
 
 async def test_the_command_produces_to_kafka(chatwoot: FakeChatwoot, kafka: str, unique: str, tmp_path: Path) -> None:
@@ -138,7 +145,11 @@ async def test_the_command_produces_to_kafka(chatwoot: FakeChatwoot, kafka: str,
     finally:
         process.terminate()
         process.wait(timeout=30)
-    assert {(r.key, json.loads(r.value)["status"]) for r in records} == {(b"acme", "live"), (b"acme", "away"), (b"acme", "offline")}
+    assert {(r.key, json.loads(r.value)["status"]) for r in records} == {
+        (b"acme", "live"),
+        (b"acme", "away"),
+        (b"acme", "offline"),
+    }
     wrong_token = [("wrong" if part == TOKEN else part) for part in command]
     refused = subprocess.run(wrong_token, env=deployment.env(), capture_output=True, text=True, timeout=120)
     assert refused.returncode == 2 and "answered 401" in refused.stderr

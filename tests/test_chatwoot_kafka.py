@@ -54,7 +54,9 @@ def deliver(worker: WorkerProcess, token: str, payload: dict[str, Any] | bytes) 
     return httpx.post(f"{worker.base_url}/api/v1/ingest/chatwoot/{token}", content=body, headers=headers, timeout=30)
 
 
-async def test_a_conversation_sent_as_webhooks_shows_in_the_overview_and_a_report(kafka: str, unique: str, tmp_path: Path) -> None:
+async def test_a_conversation_sent_as_webhooks_shows_in_the_overview_and_a_report(
+    kafka: str, unique: str, tmp_path: Path
+) -> None:
     deployment = Deployment(kafka, f"chatwoot-{unique}", tmp_path)
     reader = deployment.create_key("acme")
     hook = deployment.pingback("keys", "create", "--account", "acme", "--scope", "ingest",
@@ -88,8 +90,19 @@ async def test_a_conversation_sent_as_webhooks_shows_in_the_overview_and_a_repor
         report = httpx.get(f"{worker.base_url}/api/v1/analytics/report", params={"since": since, "breakdown": "agent"},
                            headers={"Authorization": f"Bearer {reader}"}, timeout=30).json()  # fmt: skip
         totals = report["totals"]
-        assert (totals["total_conversations"], totals["resolved"], totals["first_responses"], totals["ratings"]) == (1, 1, 1, 1)
-        assert (totals["median_first_response"], totals["median_handle_time"], totals["customer_happiness"]) == (107, 1531, 100)
-        assert [(row["agent_id"], row["resolved"], row["first_responses"]) for row in report["breakdown"]] == [("5", 1, 1)]
+        assert (totals["total_conversations"], totals["resolved"], totals["first_responses"], totals["ratings"]) == (
+            1,
+            1,
+            1,
+            1,
+        )
+        assert (totals["median_first_response"], totals["median_handle_time"], totals["customer_happiness"]) == (
+            107,
+            1531,
+            100,
+        )
+        assert [(row["agent_id"], row["resolved"], row["first_responses"]) for row in report["breakdown"]] == [
+            ("5", 1, 1)
+        ]
     finally:
         deployment.stop_all()

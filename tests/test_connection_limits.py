@@ -47,7 +47,9 @@ async def _get(connection: Connection, path: str) -> bytes:
     await writer.drain()
     async with asyncio.timeout(10):
         head = await reader.readuntil(b"\r\n\r\n")
-        length = next(int(line.split(b":")[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length"))
+        length = next(
+            int(line.split(b":")[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")
+        )
         return head + await reader.readexactly(length)
 
 

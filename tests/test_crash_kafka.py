@@ -19,7 +19,9 @@ from tests.support.reference import reference_overview
 FAST_FAILOVER = {"PINGBACK_SESSION_TIMEOUT_S": "6"}
 
 
-async def test_kill_9_mid_ingest_loses_nothing_and_counts_nothing_twice(kafka: str, unique: str, tmp_path: Path) -> None:
+async def test_kill_9_mid_ingest_loses_nothing_and_counts_nothing_twice(
+    kafka: str, unique: str, tmp_path: Path
+) -> None:
     deployment = Deployment(kafka, f"crash-{unique}", tmp_path)
     history = generate_history(now_us=now_us(), accounts=4, events=20_000, seed=11)
     events = decode_valid(history)
@@ -69,7 +71,7 @@ async def test_restart_with_local_state_skips_changelog_replay(kafka: str, uniqu
         finally:
             worker.stop()
     print(f"\n[restart] {timings}")
-    (intact_s, intact_records), (empty_s, empty_records) = timings["local state intact"], timings["empty local state"]
+    (_, intact_records), (_, empty_records) = timings["local state intact"], timings["empty local state"]
     # Without local state the whole changelog is read back; with it, at most a small tail.
     assert empty_records > 1000
     assert intact_records < empty_records / 10

@@ -12,9 +12,9 @@ import hashlib
 import orjson
 import pytest
 
+from analytics.window import Views
 from events.dead_letter import DEFAULT_KEEP_BYTES, dead_letter_value, parse_dead_letter
 from streams.ingest import Ingestor, Record, Rejected
-from analytics.window import Views
 
 POISON = b'{"event_id": "e", "type": "conversation.rated", "rating": 7, "padding": "' + b"x" * 450_000 + b'"}'
 

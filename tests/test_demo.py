@@ -24,7 +24,12 @@ def test_make_demo_serves_figures_and_ctrl_c_leaves_nothing_running(tmp_path: Pa
     env = {k: v for k, v in os.environ.items() if k != "KAFKA_BOOTSTRAP_SERVERS"}  # the demo brings its own
     demo = subprocess.Popen(
         ["make", "--no-print-directory", "demo", f"DEMO_ARGS=--port {port} --state-dir {tmp_path} --backfill-days 1"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
     )
     output: list[str] = []
     try:

@@ -59,26 +59,35 @@ def decode(value: bytes, key: bytes | None = b"acme") -> Any:
         # no key on the record: nothing to compare account_id with
         (record(RATED, rating=1), None, ConversationRated, {"rating": 1}),
         # contact and bot messages need no agent_id
-        (record(MESSAGE, sender_type="contact", agent_id=DROP), b"acme",
-         MessageCreated, {"sender_type": "contact", "agent_id": None}),
-        (record(MESSAGE, sender_type="bot", agent_id=None), b"acme",
-         MessageCreated, {"sender_type": "bot", "agent_id": None}),
+        (
+            record(MESSAGE, sender_type="contact", agent_id=DROP),
+            b"acme",
+            MessageCreated,
+            {"sender_type": "contact", "agent_id": None},
+        ),
+        (
+            record(MESSAGE, sender_type="bot", agent_id=None),
+            b"acme",
+            MessageCreated,
+            {"sender_type": "bot", "agent_id": None},
+        ),
         # a status change may come from no one in particular (automation)
         (record(STATUS, agent_id=DROP), b"acme", ConversationStatusChanged, {"agent_id": None}),
         # an agent's display name is optional
         (record(AGENT, name=DROP), b"acme", AgentStatusChanged, {"name": None}),
         # producers may add fields; they are ignored, whatever their shape
-        (record(RATED, extra={"nested": [1, 2.5, None]}, source="widget"), b"acme",
-         ConversationRated, {"rating": 5}),
+        (record(RATED, extra={"nested": [1, 2.5, None]}, source="widget"), b"acme", ConversationRated, {"rating": 5}),
         # ids count characters, not bytes: 128 emoji are a valid id
-        (record(CREATED, event_id="😀" * 128), b"acme", ConversationCreated,
-         {"event_id": "😀" * 128}),
+        (record(CREATED, event_id="😀" * 128), b"acme", ConversationCreated, {"event_id": "😀" * 128}),
         # every account_id character class
-        (record(CREATED, account_id="Acme_2.eu-west"), b"Acme_2.eu-west",
-         ConversationCreated, {"account_id": "Acme_2.eu-west"}),
+        (
+            record(CREATED, account_id="Acme_2.eu-west"),
+            b"Acme_2.eu-west",
+            ConversationCreated,
+            {"account_id": "Acme_2.eu-west"},
+        ),
         # a channel may be a digit-led name of 32 characters
-        (record(CREATED, channel="9" + "a" * 31), b"acme", ConversationCreated,
-         {"channel": "9" + "a" * 31}),
+        (record(CREATED, channel="9" + "a" * 31), b"acme", ConversationCreated, {"channel": "9" + "a" * 31}),
     ],
 )
 def test_valid_records_decode(value: bytes, key: bytes | None, cls: type, expected: dict[str, Any]) -> None:

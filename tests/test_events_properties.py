@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import orjson
@@ -38,7 +38,7 @@ json_values = edges | st.recursive(
 )
 timestamps = st.datetimes(
     min_value=datetime(1971, 1, 1), max_value=datetime(2024, 5, 1),
-    timezones=st.sampled_from([timezone.utc, timezone(timedelta(hours=5, minutes=30)), timezone(timedelta(hours=-8))]),
+    timezones=st.sampled_from([UTC, timezone(timedelta(hours=5, minutes=30)), timezone(timedelta(hours=-8))]),
 )  # fmt: skip
 
 
@@ -154,8 +154,15 @@ def test_dead_letter_round_trip(key: bytes | None, value: bytes) -> None:
         # JSON without the fields
         b'{"reason": "x"}',
         # a value that is not base64
-        dead_letter_value(reason="r", source_topic="t", source_partition=0, source_offset=0, original_key=None,
-                          original_value=b"v", rejected_at_us=0).replace(b'"dg=="', b'"!!"'),  # fmt: skip
+        dead_letter_value(
+            reason="r",
+            source_topic="t",
+            source_partition=0,
+            source_offset=0,
+            original_key=None,
+            original_value=b"v",
+            rejected_at_us=0,
+        ).replace(b'"dg=="', b'"!!"'),
     ],
 )
 def test_parse_dead_letter_rejects_other_bytes(value: bytes) -> None:

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from aiokafka.admin import AIOKafkaAdminClient
 
-from streams.settings import Settings
 from streams.reset import read_event_log
+from streams.settings import Settings
 from tests.support.cluster import Deployment, now_us, wait_for_figures
 from tests.support.commands import run_pingback
 from tests.support.history import decode_valid, generate_history
@@ -133,7 +133,11 @@ async def test_broken_lines_are_reported_with_file_and_line_and_good_lines_impor
 
     assert result.returncode == 1, result.stderr
     assert summary_counts(result.stdout) | {"rate": 0} == {
-        "read": len(good) + len(expected) + 2, "blank": 2, "imported": len(good), "rejected": len(expected), "rate": 0,
+        "read": len(good) + len(expected) + 2,
+        "blank": 2,
+        "imported": len(good),
+        "rejected": len(expected),
+        "rate": 0,
     }
     # tqdm.write clears the bar with carriage returns before each line it shows.
     pieces = [piece.strip() for piece in re.split(r"[\r\n]", result.stderr)]

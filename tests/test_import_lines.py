@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 
 from pingback import cli
-from streams.batch_sender import BatchSender
 from pingback.import_lines import (
     MAX_LINE_BYTES,
     InputError,
@@ -26,6 +25,7 @@ from pingback.import_lines import (
     open_source,
 )
 from pingback.import_report import Counts, Rejects, reject_entry, summary
+from streams.batch_sender import BatchSender
 
 NOW_US = 1_767_225_600_000_000  # 2026-01-01T00:00:00Z
 CREATED = {"event_id": "e1", "type": "conversation.created", "account_id": "acme",
@@ -57,7 +57,7 @@ def test_gzip_is_recognised_by_magic_bytes_or_by_name() -> None:
 
 @pytest.mark.parametrize("compress", [False, True])
 def test_lines_come_numbered_without_line_endings_bom_or_final_newline(compress: bool) -> None:
-    text = b"\xef\xbb\xbf{\"a\": 1}\r\n\n  \r\n{\"b\": 2}\n{\"c\": 3}"
+    text = b'\xef\xbb\xbf{"a": 1}\r\n\n  \r\n{"b": 2}\n{"c": 3}'
     source = Source("<stdin>", stdin_of(gzip.compress(text) if compress else text), None)
     assert list(source.lines()) == [(1, b'{"a": 1}'), (2, b""), (3, b"  "), (4, b'{"b": 2}'), (5, b'{"c": 3}')]
     assert source.position() == len(text)  # stdin has no size: progress counts the bytes of the lines
@@ -86,7 +86,7 @@ def test_a_damaged_gzip_file_is_an_input_error_naming_it(tmp_path: Path) -> None
         list(source.lines())
     not_gzip = tmp_path / "plain.gz"
     not_gzip.write_bytes(b'{"a": 1}\n')
-    with pytest.raises(InputError, match="plain.gz"):
+    with pytest.raises(InputError, match=r"plain\.gz"):
         list(open_source(str(not_gzip), stdin_of(b"")).lines())
 
 

@@ -83,7 +83,11 @@ async def test_batches_fold_to_exact_figures_and_sending_them_again_changes_noth
 
 async def test_scopes_limits_and_gzip_over_real_http(kafka: str, unique: str, tmp_path: Path) -> None:
     deployment = Deployment(kafka, f"scope-{unique}", tmp_path)
-    reader, writer, revoked = deployment.create_key("acme"), ingest_key(deployment, "acme"), ingest_key(deployment, "acme")
+    reader, writer, revoked = (
+        deployment.create_key("acme"),
+        ingest_key(deployment, "acme"),
+        ingest_key(deployment, "acme"),
+    )
     deployment.pingback("keys", "revoke", revoked)
     worker = deployment.start_worker()
     event = json.dumps({"event_id": "s1", "type": "agent.status_changed", "account_id": "acme",

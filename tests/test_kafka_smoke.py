@@ -55,10 +55,20 @@ async def test_aiokafka_round_trip(kafka: str, unique: str) -> None:
 async def test_faust_agent_round_trip(kafka: str, unique: str, tmp_path: Path) -> None:
     source, sink = f"smoke-in-{unique}", f"smoke-out-{unique}"
     await create_topics(kafka, source, sink)
-    env = dict(os.environ, KAFKA_BOOTSTRAP_SERVERS=kafka, SMOKE_APP_ID=f"smoke-{unique}",
-               SMOKE_SOURCE=source, SMOKE_SINK=sink, SMOKE_DATA_DIR=str(tmp_path))
-    worker = subprocess.Popen([sys.executable, str(SMOKE_APP), "worker", "-l", "warn"], env=env,
-                              stdout=open(tmp_path / "worker.log", "wb"), stderr=subprocess.STDOUT)
+    env = dict(
+        os.environ,
+        KAFKA_BOOTSTRAP_SERVERS=kafka,
+        SMOKE_APP_ID=f"smoke-{unique}",
+        SMOKE_SOURCE=source,
+        SMOKE_SINK=sink,
+        SMOKE_DATA_DIR=str(tmp_path),
+    )
+    worker = subprocess.Popen(
+        [sys.executable, str(SMOKE_APP), "worker", "-l", "warn"],
+        env=env,
+        stdout=open(tmp_path / "worker.log", "wb"),
+        stderr=subprocess.STDOUT,
+    )
     try:
         producer = AIOKafkaProducer(bootstrap_servers=kafka)
         await producer.start()
@@ -71,4 +81,6 @@ async def test_faust_agent_round_trip(kafka: str, unique: str, tmp_path: Path) -
     finally:
         worker.terminate()
         worker.wait(timeout=60)
-    assert sorted(echoed) == [(b"acme", b"a:1"), (b"acme", b"c:2"), (b"globex", b"b:1")], (tmp_path / "worker.log").read_text()[-3000:]
+    assert sorted(echoed) == [(b"acme", b"a:1"), (b"acme", b"c:2"), (b"globex", b"b:1")], (
+        tmp_path / "worker.log"
+    ).read_text()[-3000:]

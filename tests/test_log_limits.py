@@ -29,7 +29,7 @@ def _logger(interval_s: float, clock: Clock) -> tuple[logging.Logger, io.StringI
 def test_a_flood_of_one_error_is_one_line_per_interval_with_a_count() -> None:
     clock = Clock()
     logger, out = _logger(10, clock)
-    for second in range(30):  # 100 a second for 30 s, each with its traceback
+    for _ in range(30):  # 100 a second for 30 s, each with its traceback
         for n in range(100):
             try:
                 raise OSError(24, "Too many open files")

@@ -20,8 +20,8 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from events.dead_letter import parse_dead_letter
 from tests.support.cluster import Deployment, WorkerProcess, metric, now_us, wait_for_figures, wait_until_handled
 from tests.support.history import CONVERSATION_TOPIC, Record, decode_valid, format_timestamp
-from tests.test_processor_kafka import read_topic
 from tests.support.reference import reference_overview
+from tests.test_processor_kafka import read_topic
 
 pytestmark = pytest.mark.kafka
 
@@ -71,7 +71,10 @@ async def assert_counted_after_kill_9_and_restart(deployment: Deployment, record
     restarted = deployment.start_worker(data_dir=worker.data_dir, env=env)
     figures = await wait_for_figures(restarted, tokens, lambda account, t: reference_overview(events, account, t))
     assert all(orjson.loads(text)["total_conversations"] == 55 for text in figures.values()), figures
-    letters = [parse_dead_letter(letter.value) for letter in await read_topic(deployment.kafka, deployment.dead_letter_topic, 1)]
+    letters = [
+        parse_dead_letter(letter.value)
+        for letter in await read_topic(deployment.kafka, deployment.dead_letter_topic, 1)
+    ]
     (poisoned,) = [record.value for record in records if not record.valid]
     # At-least-once: a dead letter may be written twice around a crash, never for another record.
     assert {(letter.source_topic, letter.source_offset, letter.original_value_size, letter.original_value_sha256,
@@ -106,7 +109,9 @@ async def test_a_record_that_cannot_be_dead_lettered_stops_its_partition_visibly
     admin = AIOKafkaAdminClient(bootstrap_servers=kafka)
     await admin.start()
     try:
-        await admin.create_topics([NewTopic(deployment.dead_letter_topic, 4, 1, topic_configs={"max.message.bytes": "4096"})])
+        await admin.create_topics(
+            [NewTopic(deployment.dead_letter_topic, 4, 1, topic_configs={"max.message.bytes": "4096"})]
+        )
     finally:
         await admin.close()
     records = the_reproduction()
@@ -122,6 +127,8 @@ async def test_a_record_that_cannot_be_dead_lettered_stops_its_partition_visibly
         log = worker.log_path.read_text(errors="replace")
         assert "no progress for 5 s on" in log and "a record could not be folded or dead-lettered" in log
         # Fixed (dead letters small enough for this topic) and restarted: nothing was skipped.
-        await assert_counted_after_kill_9_and_restart(deployment, records, worker, {"PINGBACK_DEAD_LETTER_KEEP_BYTES": "512"})
+        await assert_counted_after_kill_9_and_restart(
+            deployment, records, worker, {"PINGBACK_DEAD_LETTER_KEEP_BYTES": "512"}
+        )
     finally:
         deployment.stop_all()

@@ -43,13 +43,18 @@ async def test_messy_history_gives_reference_figures_and_dead_letters(kafka: str
         started = time.monotonic()
         await wait_for_figures(worker, tokens, lambda account, t: reference_overview(events, account, t))
         elapsed = time.monotonic() - started
-        print(f"\n[messy history] {len(history)} records to exact figures in {elapsed:.1f} s "
-              f"(≈ {len(history) / elapsed:,.0f} records/s including start-up)")
+        print(
+            f"\n[messy history] {len(history)} records to exact figures in {elapsed:.1f} s "
+            f"(≈ {len(history) / elapsed:,.0f} records/s including start-up)"
+        )
 
         letters = await read_topic(kafka, deployment.dead_letter_topic, len(invalid))
         parsed = [parse_dead_letter(letter.value) for letter in letters]
         # At-least-once: a dead letter may repeat after a crash, so compare by source position.
-        by_position = {(p.source_topic, p.source_partition, p.source_offset): (letter, p) for letter, p in zip(letters, parsed)}
+        by_position = {
+            (p.source_topic, p.source_partition, p.source_offset): (letter, p)
+            for letter, p in zip(letters, parsed, strict=True)
+        }
         assert Counter((p.original_key, p.original_value) for _, p in by_position.values()) == Counter(
             (record.key, record.value) for record in invalid
         )

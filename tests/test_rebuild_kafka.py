@@ -15,9 +15,9 @@ from typing import Any
 import httpx
 from aiokafka.admin import AIOKafkaAdminClient
 
-from streams.settings import Settings
 from pingback.local_kafka import free_port
 from streams.reset import changelog_topics
+from streams.settings import Settings
 from tests.support.cluster import OVERVIEW, Deployment, WorkerProcess, now_us, wait_for_figures
 from tests.support.commands import run_pingback, start_pingback
 from tests.support.history import decode_valid, generate_history

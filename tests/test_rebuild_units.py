@@ -10,8 +10,8 @@ from aiokafka import TopicPartition
 from aiokafka.structs import OffsetAndMetadata
 
 from pingback import cli
-from streams.settings import Settings
 from streams.reset import EventLog, UnsafeDataDir, changelog_topics, remove_local_state
+from streams.settings import Settings
 from streams.worker import build_worker_app
 
 A0, A1, B0 = TopicPartition("a", 0), TopicPartition("a", 1), TopicPartition("b", 0)

@@ -100,7 +100,9 @@ def fuzzed_records(count: int) -> list[tuple[bytes | None, bytes]]:
     """`count` records drawn by Hypothesis (derandomized: the same ones on every run)."""
     drawn: list[tuple[bytes | None, bytes]] = []
 
-    @settings(max_examples=count, database=None, derandomize=True, deadline=None, suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=count, database=None, derandomize=True, deadline=None, suppress_health_check=list(HealthCheck)
+    )
     @given(records.filter(rejected_at_any_clock))
     def draw(record: tuple[bytes | None, bytes]) -> None:
         drawn.append(record)
@@ -124,7 +126,10 @@ async def test_fuzzed_records_are_dead_lettered_and_change_no_figure(kafka: str,
         await deployment.produce(Record(AGENT_TOPIC if n % 2 else CONVERSATION_TOPIC, key, value, valid=False)
                                  for n, (key, value) in enumerate(fuzz))  # fmt: skip
         letters = await read_topic(kafka, deployment.dead_letter_topic, len(fuzz))
-        parsed = {(p.source_topic, p.source_partition, p.source_offset): p for p in map(parse_dead_letter, (r.value for r in letters))}
+        parsed = {
+            (p.source_topic, p.source_partition, p.source_offset): p
+            for p in map(parse_dead_letter, (r.value for r in letters))
+        }
         assert Counter((p.original_key, p.original_value) for p in parsed.values()) == Counter(fuzz)
         assert all(p.reason for p in parsed.values())
         assert worker.process is not None and worker.process.poll() is None, worker.log_tail()

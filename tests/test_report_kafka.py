@@ -7,11 +7,9 @@ import asyncio
 import time
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlencode
 
 import httpx
-import pytest
 
 from analytics.periods import format_instant, local, parse_instant, zone
 from analytics.time import DAY_US
@@ -61,7 +59,9 @@ async def wait_for_reports(
             for account, token in tokens.items():
                 for query in cases(now_us()):
                     try:
-                        response = await http.get(f"{REPORT}?{urlencode(query)}", headers={"Authorization": f"Bearer {token}"})
+                        response = await http.get(
+                            f"{REPORT}?{urlencode(query)}", headers={"Authorization": f"Bearer {token}"}
+                        )
                     except httpx.TransportError as exc:  # not listening yet
                         mismatches.append((account, query, repr(exc)))
                         continue
@@ -77,7 +77,9 @@ async def wait_for_reports(
                         mismatches.append((account, query, "differs"))
             if not mismatches:
                 return len(tokens) * len(cases(now_us()))
-            assert time.monotonic() < deadline, f"reports never matched the reference: {mismatches[:3]}\n{worker.log_tail()}"
+            assert time.monotonic() < deadline, (
+                f"reports never matched the reference: {mismatches[:3]}\n{worker.log_tail()}"
+            )
             await asyncio.sleep(1)
 
 

@@ -56,7 +56,9 @@ async def test_a_stream_over_a_cap_is_a_clear_503_and_a_closed_one_frees_its_slo
                 await again.aclose()
                 await asyncio.sleep(0.05)
     assert [r.status_code for r in first] == [200, 200] and other_account.status_code == 200
-    for refused, body, limit in zip((over_account, over_worker), bodies, ("2 streams of the account", "3 streams")):
+    for refused, body, limit in zip(
+        (over_account, over_worker), bodies, ("2 streams of the account", "3 streams"), strict=True
+    ):
         assert refused.status_code == 503
         assert refused.headers["retry-after"] == "30"
         assert '"error":"too_many_streams"' in body and limit in body

@@ -45,7 +45,10 @@ async def test_revoking_a_key_ends_its_local_stream_and_no_other() -> None:
 async def test_a_key_that_disappears_ends_its_stream_too() -> None:
     keys = FakeKeys()
     token = keys.issue("acme")
-    async with serving(live_app(LiveFakes({"acme": SAMPLE_OVERVIEW}), keys)) as url, open_stream(url, token) as (_, events):
+    async with (
+        serving(live_app(LiveFakes({"acme": SAMPLE_OVERVIEW}), keys)) as url,
+        open_stream(url, token) as (_, events),
+    ):
         await next_event(events)
         keys.records.clear()  # a tombstone on the keys topic
         told = await _rest(events)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import msgspec
 import pytest
 
+from analytics.facts import decode_agent_facts
 from analytics.time import DAY_US
 from analytics.window import Views
 from api.ports import NotReady
@@ -12,7 +13,6 @@ from events.dead_letter import parse_dead_letter
 from streams.ingest import Accepted, Ingestor, Misrouted, Record, Rejected, fact_key
 from streams.live_state import LiveState
 from streams.retention import RetentionSweeper
-from analytics.facts import decode_agent_facts
 from tests.support.builders import T_US, D, H, agent, created, message, status
 
 HOME = 0
@@ -27,12 +27,18 @@ def encode(event: msgspec.Struct) -> bytes:
     return msgspec.json.encode(event)
 
 
-def make_ingestor(now_us: int = T_US, conversations: dict[bytes, bytes] | None = None) -> tuple[Ingestor, dict[bytes, bytes], Views]:
+def make_ingestor(
+    now_us: int = T_US, conversations: dict[bytes, bytes] | None = None
+) -> tuple[Ingestor, dict[bytes, bytes], Views]:
     conversations = {} if conversations is None else conversations
     views = Views()
     ingestor = Ingestor(
-        conversations=conversations, agents={}, views=views, max_ahead_us=300_000_000,
-        clock_us=lambda: now_us, partition_of=partition_of,
+        conversations=conversations,
+        agents={},
+        views=views,
+        max_ahead_us=300_000_000,
+        clock_us=lambda: now_us,
+        partition_of=partition_of,
     )
     return ingestor, conversations, views
 
@@ -101,8 +107,12 @@ def test_a_keyless_event_on_a_foreign_partition_is_sent_home_not_folded() -> Non
 def recovered_state(next_offset: int, highwater: int) -> LiveState:
     state = LiveState(views=Views(), partition_of=partition_of)
     state.recovered(
-        assigned=[(TOPIC, HOME)], conversations=[], agents=[],
-        next_offsets={(TOPIC, HOME): next_offset}, highwaters={(TOPIC, HOME): highwater}, now_us=T_US,
+        assigned=[(TOPIC, HOME)],
+        conversations=[],
+        agents=[],
+        next_offsets={(TOPIC, HOME): next_offset},
+        highwaters={(TOPIC, HOME): highwater},
+        now_us=T_US,
     )
     return state
 
@@ -143,13 +153,23 @@ def test_a_rebalance_stops_serving_until_recovered_again() -> None:
 def test_retention_forgets_only_quiet_resolved_or_never_created_conversations_of_the_partition() -> None:
     now_us = T_US + 100 * DAY_US
     ingestor, conversations, views = make_ingestor(now_us=T_US)
-    for event in [created("done", -D), status("done", -D + H, "resolved"),  # resolved, quiet 100 days: forget
-                  created("open", -D),  # still open: keep, whatever its age
-                  message("orphan", -D)]:  # never created, quiet: forget
+    for event in [
+        created("done", -D),
+        status("done", -D + H, "resolved"),  # resolved, quiet 100 days: forget
+        created("open", -D),  # still open: keep, whatever its age
+        message("orphan", -D),
+    ]:  # never created, quiet: forget
         ingestor.ingest(record(encode(event)))
     clock = iter([0.0, 10.0, 20.0])
-    sweeper = RetentionSweeper(conversations=conversations, agents={}, views=views, partition_of=partition_of,
-                               retention_us=90 * DAY_US, interval_s=5, monotonic=lambda: next(clock))
+    sweeper = RetentionSweeper(
+        conversations=conversations,
+        agents={},
+        views=views,
+        partition_of=partition_of,
+        retention_us=90 * DAY_US,
+        interval_s=5,
+        monotonic=lambda: next(clock),
+    )
     assert sweeper.due(HOME) is False  # the first record only starts the clock
     assert sweeper.due(HOME) is True
     assert sweeper.sweep(1, now_us) == 0  # another partition's sweep never touches this account

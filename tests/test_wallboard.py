@@ -8,8 +8,8 @@ import re
 
 from api.openapi import OVERVIEW_FIELDS
 from api.wallboard import WALLBOARD_PATH
-from tests.support.core_source import CoreSource, core_app
 from tests.support.api_fakes import SAMPLE_OVERVIEW, FakeKeys, client, make_app
+from tests.support.core_source import CoreSource, core_app
 from tests.support.stream_fakes import FAST, LiveFakes, live_app
 
 
@@ -65,7 +65,6 @@ async def test_the_page_knows_the_servers_heartbeat_interval() -> None:
 async def test_an_app_without_change_tracking_serves_no_wallboard() -> None:
     async with client(make_app()) as http:
         assert (await http.get(WALLBOARD_PATH)).status_code == 404
-
 
 
 async def test_the_report_panels_are_switched_on_only_where_reports_and_agents_are_served() -> None:

@@ -26,10 +26,16 @@ HEARTBEAT = {"PINGBACK_STREAM_HEARTBEAT_SECONDS": "1"}
 
 
 def created(account: str, conversation: str, channel: str = "whatsapp") -> Record:
-    value = orjson.dumps({
-        "event_id": f"created-{conversation}", "type": "conversation.created", "account_id": account,
-        "occurred_at": format_timestamp(now_us()), "conversation_id": conversation, "channel": channel,
-    })
+    value = orjson.dumps(
+        {
+            "event_id": f"created-{conversation}",
+            "type": "conversation.created",
+            "account_id": account,
+            "occurred_at": format_timestamp(now_us()),
+            "conversation_id": conversation,
+            "channel": channel,
+        }
+    )
     return Record(CONVERSATION_TOPIC, account.encode(), value, True)
 
 
@@ -101,7 +107,9 @@ async def test_the_stream_pushes_new_figures_when_events_arrive(kafka: str, uniq
 async def test_the_wallboard_in_chromium_follows_real_events(kafka: str, unique: str, tmp_path: Path) -> None:
     deployment = Deployment(kafka, f"board-{unique}", tmp_path)
     token = deployment.create_key("acme")
-    await deployment.produce([created("acme", f"c{n}", channel) for n, channel in enumerate(["whatsapp", "widget", "email"])])
+    await deployment.produce(
+        [created("acme", f"c{n}", channel) for n, channel in enumerate(["whatsapp", "widget", "email"])]
+    )
     worker = await ready_worker(deployment)
     try:
         async with async_playwright() as playwright, httpx.AsyncClient(base_url=worker.base_url) as http:
@@ -111,12 +119,16 @@ async def test_the_wallboard_in_chromium_follows_real_events(kafka: str, unique:
             await page.fill("#token", token)
             await page.click("button[type=submit]")
             await page.wait_for_selector('[data-field="total_conversations"][data-value="3"]', timeout=60_000)
-            endpoint = (await http.get("/api/v1/analytics/overview", headers={"Authorization": f"Bearer {token}"})).json()
+            endpoint = (
+                await http.get("/api/v1/analytics/overview", headers={"Authorization": f"Bearer {token}"})
+            ).json()
             assert await shown(page) == endpoint
 
             await deployment.produce([created("acme", "c9", "telegram")])
             await page.wait_for_selector('[data-field="total_conversations"][data-value="4"]', timeout=30_000)
-            endpoint = (await http.get("/api/v1/analytics/overview", headers={"Authorization": f"Bearer {token}"})).json()
+            endpoint = (
+                await http.get("/api/v1/analytics/overview", headers={"Authorization": f"Bearer {token}"})
+            ).json()
             assert await shown(page) == endpoint and "telegram" in endpoint["channel_mix"]
             ARTIFACTS.mkdir(exist_ok=True)
             await page.screenshot(path=str(ARTIFACTS / "wallboard-kafka.png"))

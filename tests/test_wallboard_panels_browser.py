@@ -13,6 +13,7 @@ import httpx
 from playwright.async_api import Browser
 
 from api.wallboard import WALLBOARD_PATH
+from tests.support.api_fakes import FakeKeys
 from tests.support.board import (
     LONG_MS,
     agent,
@@ -25,7 +26,6 @@ from tests.support.board import (
     wait_for_team,
 )
 from tests.support.core_source import CoreSource, core_app
-from tests.support.api_fakes import FakeKeys
 from tests.support.stream_fakes import FAST, serving
 from tests.test_wallboard_browser import ARTIFACTS, _note_error, browser  # noqa: F401 (a fixture)
 
@@ -68,7 +68,9 @@ async def test_the_panels_follow_the_core_and_remember_the_time_zone(browser: Br
         await wait_for_chart(page, default_zone, 3)
         await wait_for_team(page, ["a1", "a2"])  # a3 is offline; a1 resolved most today
         await check_against_endpoints(page, http, token)
-        assert await shown_json(page, "#trend", "data-week-ago") == _week_ago_line(await shown_json(page, "#trend", "data-today"))
+        assert await shown_json(page, "#trend", "data-week-ago") == _week_ago_line(
+            await shown_json(page, "#trend", "data-today")
+        )
         team = await shown_json(page, "#team", "data-value")
         assert [(r["name"], r["status"], r["since"]) for r in team] == [
             ("Sarah Chen", "live", _utc(now - 120 * MIN)),  # live since the first of two "live" changes

@@ -21,8 +21,8 @@ from typing import Any
 import httpx
 from aiokafka import AIOKafkaProducer
 
-from streams.settings import Settings
 from pingback.local_kafka import free_port
+from streams.settings import Settings
 from streams.topics import ensure_topics
 from tests.support.history import AGENT_TOPIC, Record
 
@@ -36,7 +36,7 @@ class Deployment:
     name: str
     tmp: Path
     partitions: int = 4
-    workers: list["WorkerProcess"] = field(default_factory=list)
+    workers: list[WorkerProcess] = field(default_factory=list)
 
     @property
     def conversation_topic(self) -> str:
@@ -65,9 +65,13 @@ class Deployment:
 
     def pingback(self, *args: str, timeout_s: float = 180, **env: str) -> subprocess.CompletedProcess[str]:
         """Run the CLI as a user would; raises with its output when it fails."""
-        result = subprocess.run([*PINGBACK, *args], env=self.env(**env), capture_output=True, text=True, timeout=timeout_s)
+        result = subprocess.run(
+            [*PINGBACK, *args], env=self.env(**env), capture_output=True, text=True, timeout=timeout_s
+        )
         if result.returncode != 0:
-            raise AssertionError(f"pingback {' '.join(args)} exited {result.returncode}:\n{result.stdout}\n{result.stderr}")
+            raise AssertionError(
+                f"pingback {' '.join(args)} exited {result.returncode}:\n{result.stdout}\n{result.stderr}"
+            )
         return result
 
     def create_key(self, account_id: str) -> str:
@@ -92,7 +96,7 @@ class Deployment:
 
     def start_worker(
         self, *, data_dir: Path | None = None, store: str = "rocksdb://", env: dict[str, str] | None = None
-    ) -> "WorkerProcess":
+    ) -> WorkerProcess:
         index = len(self.workers)
         worker = WorkerProcess(
             port=free_port(),
@@ -122,7 +126,9 @@ class WorkerProcess:
     def start(self, env: dict[str, str]) -> None:
         self.process = subprocess.Popen(
             [*PINGBACK, "worker", "--port", str(self.port), "--loglevel", "info"],
-            env=env, stdout=open(self.log_path, "wb"), stderr=subprocess.STDOUT,
+            env=env,
+            stdout=open(self.log_path, "wb"),
+            stderr=subprocess.STDOUT,
         )
 
     def log_tail(self, chars: int = 4000) -> str:

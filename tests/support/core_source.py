@@ -23,8 +23,8 @@ from api import StreamSettings, create_app
 from api.report import ReportSettings
 from events.decode import decode_event
 from events.schema import Event
-from tests.support.fold import Folded
 from tests.support.api_fakes import FakeKeys, FakeReadiness
+from tests.support.fold import Folded
 
 
 def wall_clock_us() -> int:
@@ -43,7 +43,9 @@ class CoreSource:
     def feed_json(self, values: Iterable[dict[str, Any]]) -> None:
         """Events as a producer would send them, decoded and checked as the worker does."""
         now_us = wall_clock_us()
-        self.feed(decode_event(orjson.dumps(value), key=None, now_us=now_us, max_ahead_us=300_000_000) for value in values)
+        self.feed(
+            decode_event(orjson.dumps(value), key=None, now_us=now_us, max_ahead_us=300_000_000) for value in values
+        )
 
     async def overview(self, account_id: str) -> dict[str, Any]:
         return self.folded.views.overview(account_id, wall_clock_us())

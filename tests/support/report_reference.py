@@ -7,6 +7,7 @@ Periods are given as instants (µs); the caller picks them, so any edge can be t
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import defaultdict
 from collections.abc import Iterable
@@ -159,8 +160,10 @@ def agent_rows(
         changes = agents.get(agent_id, [])
         spent = _time_in(changes, lo_us, end_us)
         status_at_end = [c.status for c in changes if instant_us(c.occurred_at) <= end_us]
-        active = spent["live"] > 0 or spent["away"] > 0 or (
-            end_us >= lo_us and bool(status_at_end) and status_at_end[-1] in ("live", "away")
+        active = (
+            spent["live"] > 0
+            or spent["away"] > 0
+            or (end_us >= lo_us and bool(status_at_end) and status_at_end[-1] in ("live", "away"))
         )
         if not (f_resolved["resolved"] or f_answered["first_responses"] or f_resolved["ratings"] or active):
             continue
@@ -201,7 +204,7 @@ def expected_parts(events: list[Event], account_id: str, query: Any) -> dict[str
     expected = period(query.since_us, query.until_us)
     if query.series_bounds is not None:
         bounds = query.series_bounds
-        expected["series"] = [figures(conversations, lo, hi, now_us) for lo, hi in zip(bounds, bounds[1:])]
+        expected["series"] = [figures(conversations, lo, hi, now_us) for lo, hi in itertools.pairwise(bounds)]
     if query.compare:
         expected["previous"] = period(2 * query.since_us - query.until_us, query.since_us)
     return expected
@@ -213,5 +216,7 @@ def comparable(answer: dict[str, Any]) -> dict[str, Any]:
     if "series" in answer:
         parts["series"] = [{k: v for k, v in p.items() if k not in ("start", "end")} for p in answer["series"]]
     if "previous" in answer:
-        parts["previous"] = {key: answer["previous"][key] for key in ("totals", "breakdown") if key in answer["previous"]}
+        parts["previous"] = {
+            key: answer["previous"][key] for key in ("totals", "breakdown") if key in answer["previous"]
+        }
     return parts

@@ -15,8 +15,12 @@ app = faust.App(
     topic_partitions=1,
     datadir=os.environ["SMOKE_DATA_DIR"],
 )
-source = app.topic(os.environ["SMOKE_SOURCE"], key_type=bytes, value_type=bytes, value_serializer="raw", key_serializer="raw")
-sink = app.topic(os.environ["SMOKE_SINK"], key_type=bytes, value_type=bytes, value_serializer="raw", key_serializer="raw")
+source = app.topic(
+    os.environ["SMOKE_SOURCE"], key_type=bytes, value_type=bytes, value_serializer="raw", key_serializer="raw"
+)
+sink = app.topic(
+    os.environ["SMOKE_SINK"], key_type=bytes, value_type=bytes, value_serializer="raw", key_serializer="raw"
+)
 counts = app.Table("smoke-counts", default=int, partitions=1)
 
 

@@ -27,9 +27,18 @@ async def run_wrk(url: str, *, token: str = "", seconds: float, connections: int
     """wrk's totals, errors and latency percentiles (µs) for `seconds` of load on `url` (loopback only)."""
     assert url.startswith(("http://127.", "http://localhost", "http://[::1]")), f"load only this machine: {url}"
     process = await asyncio.create_subprocess_exec(
-        wrk_path(), f"-t{threads}", f"-c{connections}", f"-d{seconds:g}s", "--timeout", "5s", "-s", str(SCRIPT), url,
+        wrk_path(),
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{seconds:g}s",
+        "--timeout",
+        "5s",
+        "-s",
+        str(SCRIPT),
+        url,
         env={**os.environ, "PINGBACK_TOKEN": token},
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     out, err = await asyncio.wait_for(process.communicate(), timeout=seconds + 60)
     report = next((line for line in out.decode().splitlines() if line.startswith("{")), None)
@@ -37,5 +46,7 @@ async def run_wrk(url: str, *, token: str = "", seconds: float, connections: int
         raise RuntimeError(f"wrk exited {process.returncode}: {out.decode()}\n{err.decode()}")
     result: dict[str, Any] = json.loads(report)
     result["requests_per_s"] = result["requests"] / (result["duration_us"] / 1e6)
-    result["errors"] = sum(result[kind] for kind in ("connect_errors", "read_errors", "write_errors", "status_errors", "timeouts"))
+    result["errors"] = sum(
+        result[kind] for kind in ("connect_errors", "read_errors", "write_errors", "status_errors", "timeouts")
+    )
     return result
