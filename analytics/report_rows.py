@@ -48,11 +48,18 @@ class ConversationRows:
     # Each column and what an empty row holds. Times are µs since the epoch, durations µs;
     # codes index `channels` / `agents`; flags are 0 or 1.
     EMPTY: ClassVar[dict[str, int]] = {
-        "created_us": NO_TIME, "channel": 0, "resolved_now": 0,
-        "reply_us": NO_TIME, "reply_duration_us": 0, "responder": NOBODY,
-        "resolved_us": NO_TIME, "handle_us": 0, "resolver": NOBODY,
-        "rated_us": NO_TIME, "good": 0,
-    }  # fmt: skip
+        "created_us": NO_TIME,
+        "channel": 0,
+        "resolved_now": 0,
+        "reply_us": NO_TIME,
+        "reply_duration_us": 0,
+        "responder": NOBODY,
+        "resolved_us": NO_TIME,
+        "handle_us": 0,
+        "resolver": NOBODY,
+        "rated_us": NO_TIME,
+        "good": 0,
+    }
 
     created_us: Column
     channel: Column

@@ -33,11 +33,22 @@ REPLAY_WINDOW_S = 300
 # Where a dead letter from this door says it came from (it has no topic, partition or offset).
 DEAD_LETTER_SOURCE = "http:" + CHATWOOT_PATH.removesuffix("/{token}")
 # Chatwoot's webhook event names; anything else is counted as "other", so no client mints series.
-KNOWN_EVENTS = frozenset({
-    "conversation_created", "conversation_updated", "conversation_status_changed", "conversation_typing_on",
-    "conversation_typing_off", "message_created", "message_updated", "webwidget_triggered",
-    "contact_created", "contact_updated", "inbox_created", "inbox_updated",
-})  # fmt: skip
+KNOWN_EVENTS = frozenset(
+    {
+        "conversation_created",
+        "conversation_updated",
+        "conversation_status_changed",
+        "conversation_typing_on",
+        "conversation_typing_off",
+        "message_created",
+        "message_updated",
+        "webwidget_triggered",
+        "contact_created",
+        "contact_updated",
+        "inbox_created",
+        "inbox_updated",
+    }
+)
 
 
 def deliveries_counter(registry: CollectorRegistry) -> Counter:
@@ -93,8 +104,13 @@ class ChatwootWebhook:
         if key.chatwoot_secret is not None:
             now_s = self._settings.clock_us() / 1_000_000
             headers = request.headers
-            problem = signature_problem(key.chatwoot_secret, headers.get("x-chatwoot-timestamp"),
-                                        headers.get("x-chatwoot-signature"), body, now_s)  # fmt: skip
+            problem = signature_problem(
+                key.chatwoot_secret,
+                headers.get("x-chatwoot-timestamp"),
+                headers.get("x-chatwoot-signature"),
+                body,
+                now_s,
+            )
             if problem is not None:
                 return error_response(401, "invalid_signature", problem, headers={"Cache-Control": "no-store"})
         try:
@@ -126,14 +142,19 @@ class ChatwootWebhook:
 
     async def _dead_letter(self, key: ApiKey, body: bytes, name: str, reason: str) -> Response:
         value = dead_letter_value(
-            reason=f"Chatwoot webhook: {reason}", source_topic=DEAD_LETTER_SOURCE, source_partition=-1,
-            source_offset=-1, original_key=key.account_id.encode(), original_value=body,
+            reason=f"Chatwoot webhook: {reason}",
+            source_topic=DEAD_LETTER_SOURCE,
+            source_partition=-1,
+            source_offset=-1,
+            original_key=key.account_id.encode(),
+            original_value=body,
             rejected_at_us=self._settings.clock_us(),
-        )  # fmt: skip
+        )
         await self._settings.sink.dead_letter(key.account_id, value)
         return self._answer(name, "dead_lettered", 0, reason)
 
     def _answer(self, name: str, outcome: str, events: int, message: str) -> Response:
         self._deliveries.labels(name, outcome).inc()
-        return ORJSONResponse({"outcome": outcome, "events": events, "message": message},
-                              headers={"Cache-Control": "no-store"})  # fmt: skip
+        return ORJSONResponse(
+            {"outcome": outcome, "events": events, "message": message}, headers={"Cache-Control": "no-store"}
+        )

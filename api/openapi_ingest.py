@@ -12,8 +12,13 @@ from api.ingest_body import LIMITS, NDJSON
 
 JsonObject = dict[str, Any]
 
-_NO_STORE = {"Cache-Control": {"description": "Never cached.", "required": True,
-                               "schema": {"type": "string", "const": "no-store"}}}  # fmt: skip
+_NO_STORE = {
+    "Cache-Control": {
+        "description": "Never cached.",
+        "required": True,
+        "schema": {"type": "string", "const": "no-store"},
+    }
+}
 
 # Any item is taken: each is judged on its own, and one that breaks SPEC §1 is listed in the
 # answer's `rejected` (a 200), never a reason to refuse the whole request.

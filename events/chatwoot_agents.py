@@ -33,8 +33,13 @@ def agent_changes(agents: object, seen: dict[str, str], now_s: float) -> tuple[l
         if seen.get(agent_id) == status:
             continue
         seen[agent_id] = status
-        event: Event = {"event_id": f"chatwoot:agent:{agent_id}:{status}:{occurred_at}", "type": "agent.status_changed",
-                        "occurred_at": occurred_at, "agent_id": agent_id, "status": status}  # fmt: skip
+        event: Event = {
+            "event_id": f"chatwoot:agent:{agent_id}:{status}:{occurred_at}",
+            "type": "agent.status_changed",
+            "occurred_at": occurred_at,
+            "agent_id": agent_id,
+            "status": status,
+        }
         if name:
             event["name"] = name[:200]
         events.append(event)

@@ -99,9 +99,15 @@ def _conversation_created(payload: dict[str, Any]) -> list[Event]:
     channel_type = payload.get("channel") or _object(payload, "inbox").get("channel_type")
     if not isinstance(channel_type, str):
         raise Unreadable("`channel`: missing, or not a string")
-    return [{"event_id": f"chatwoot:conversation:{conversation_id}:created", "type": "conversation.created",
-             "occurred_at": timestamp(payload.get("created_at"), "created_at"),
-             "conversation_id": conversation_id, "channel": channel_of(channel_type)}]  # fmt: skip
+    return [
+        {
+            "event_id": f"chatwoot:conversation:{conversation_id}:created",
+            "type": "conversation.created",
+            "occurred_at": timestamp(payload.get("created_at"), "created_at"),
+            "conversation_id": conversation_id,
+            "channel": channel_of(channel_type),
+        }
+    ]
 
 
 def _message_created(payload: dict[str, Any]) -> list[Event] | Ignored:
@@ -122,9 +128,15 @@ def _message_created(payload: dict[str, Any]) -> list[Event] | Ignored:
         who = {"sender_type": "bot"}
     else:
         raise Unreadable(f"`message_type`: expected incoming, outgoing, activity or template, got {kind!r}")
-    return [{"event_id": f"chatwoot:message:{_id(payload, 'id')}", "type": "conversation.message_created",
-             "occurred_at": timestamp(payload.get("created_at"), "created_at"),
-             "conversation_id": _conversation_id(payload), **who}]  # fmt: skip
+    return [
+        {
+            "event_id": f"chatwoot:message:{_id(payload, 'id')}",
+            "type": "conversation.message_created",
+            "occurred_at": timestamp(payload.get("created_at"), "created_at"),
+            "conversation_id": _conversation_id(payload),
+            **who,
+        }
+    ]
 
 
 def _status_changed(payload: dict[str, Any]) -> list[Event]:
@@ -135,9 +147,13 @@ def _status_changed(payload: dict[str, Any]) -> list[Event]:
     # The change's time: `updated_at` (a float) is written by the change itself.
     changed = payload.get("updated_at", payload.get("timestamp"))
     occurred_at = timestamp(changed, "updated_at")
-    event: Event = {"event_id": f"chatwoot:status:{conversation_id}:{status}:{occurred_at}",
-                    "type": "conversation.status_changed", "occurred_at": occurred_at,
-                    "conversation_id": conversation_id, "status": status}  # fmt: skip
+    event: Event = {
+        "event_id": f"chatwoot:status:{conversation_id}:{status}:{occurred_at}",
+        "type": "conversation.status_changed",
+        "occurred_at": occurred_at,
+        "conversation_id": conversation_id,
+        "status": status,
+    }
     # As Chatwoot's own reports do, the assignee is who resolved it.
     assignee = _object(payload, "meta").get("assignee")
     if isinstance(assignee, dict) and assignee.get("type", "user") == "user":
@@ -158,8 +174,15 @@ def _message_updated(payload: dict[str, Any]) -> list[Event] | Ignored:
     conversation = _object(payload, "conversation")
     given = payload.get("updated_at", conversation.get("updated_at", payload.get("created_at")))
     occurred_at = timestamp(given, "updated_at")
-    return [{"event_id": f"chatwoot:csat:{_id(payload, 'id')}:{rating}:{occurred_at}", "type": "conversation.rated",
-             "occurred_at": occurred_at, "conversation_id": _conversation_id(payload), "rating": rating}]  # fmt: skip
+    return [
+        {
+            "event_id": f"chatwoot:csat:{_id(payload, 'id')}:{rating}:{occurred_at}",
+            "type": "conversation.rated",
+            "occurred_at": occurred_at,
+            "conversation_id": _conversation_id(payload),
+            "rating": rating,
+        }
+    ]
 
 
 def _conversation_id(payload: dict[str, Any]) -> str:

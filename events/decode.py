@@ -27,8 +27,14 @@ _LOOSE = msgspec.json.Decoder(dict[str, msgspec.Raw])
 _AT_FIELD = re.compile(r"(?P<rule>.*) - at `\$\.(?P<field>\w+)`\Z", re.S)
 _MISSING = re.compile(r"Object missing required field `(?P<field>\w+)`\Z")
 _NOT_OBJECT = re.compile(r"Expected `object`, got `(?P<got>\w+)`\Z")
-_JSON_KINDS = {"array": "an array", "str": "a string", "int": "a number", "float": "a number",
-               "bool": "a boolean", "null": "null"}  # fmt: skip
+_JSON_KINDS = {
+    "array": "an array",
+    "str": "a string",
+    "int": "a number",
+    "float": "a number",
+    "bool": "a boolean",
+    "null": "null",
+}
 _KNOWN_TYPES = ", ".join(EVENT_TYPES)
 _QUOTE_LIMIT = 64
 

@@ -49,8 +49,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 class AgentsPoller:
-    def __init__(self, client: httpx.AsyncClient, sink: EventSink, *, url: str, api_token: str, chatwoot_account: int,
-                 account_id: str, max_ahead_us: int, clock_s: Callable[[], float] = time.time) -> None:  # fmt: skip
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        sink: EventSink,
+        *,
+        url: str,
+        api_token: str,
+        chatwoot_account: int,
+        account_id: str,
+        max_ahead_us: int,
+        clock_s: Callable[[], float] = time.time,
+    ) -> None:
         self._client, self._sink, self._clock_s = client, sink, clock_s
         self._url = f"{url.rstrip('/')}/api/v1/accounts/{chatwoot_account}/agents"
         self._headers = {"api_access_token": api_token, "Accept": "application/json"}
@@ -91,8 +101,15 @@ async def _poll_forever(args: argparse.Namespace, settings: Settings) -> int:
     await ensure_topics(settings)
     sink = KafkaEventSink(settings)
     async with httpx.AsyncClient(timeout=HTTP_TIMEOUT_S) as client:
-        poller = AgentsPoller(client, sink, url=args.url, api_token=args.api_token, chatwoot_account=args.account_id,
-                              account_id=args.account, max_ahead_us=settings.max_ahead_s * 1_000_000)  # fmt: skip
+        poller = AgentsPoller(
+            client,
+            sink,
+            url=args.url,
+            api_token=args.api_token,
+            chatwoot_account=args.account_id,
+            account_id=args.account,
+            max_ahead_us=settings.max_ahead_s * 1_000_000,
+        )
         try:
             while True:
                 try:

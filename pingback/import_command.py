@@ -43,11 +43,16 @@ LINGER_MS = 20
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("import", help="import events from JSON Lines files onto the event topics")
-    parser.add_argument("files", nargs="+", metavar="FILE",
-                        help="JSON Lines, one event per line, plain or gzip; - reads standard input")  # fmt: skip
-    parser.add_argument("--rejects", type=Path, default=DEFAULT_REJECTS,
-                        help=f"where rejected lines and their reasons go, created only if there are any "
-                             f"(default: {DEFAULT_REJECTS} in the current directory)")  # fmt: skip
+    parser.add_argument(
+        "files", nargs="+", metavar="FILE", help="JSON Lines, one event per line, plain or gzip; - reads standard input"
+    )
+    parser.add_argument(
+        "--rejects",
+        type=Path,
+        default=DEFAULT_REJECTS,
+        help=f"where rejected lines and their reasons go, created only if there are any "
+        f"(default: {DEFAULT_REJECTS} in the current directory)",
+    )
     parser.set_defaults(run=_run)
 
 
@@ -113,8 +118,10 @@ class Importer:
         """What an import that failed half-way leaves behind, and why running it again is the fix."""
         if not self.counts.read:
             return "nothing was imported"
-        return (f"stopped after {self.counts.read:,} lines; importing the same files again is safe "
-                f"(events already imported change nothing)")  # fmt: skip
+        return (
+            f"stopped after {self.counts.read:,} lines; importing the same files again is safe "
+            f"(events already imported change nothing)"
+        )
 
     async def run(self, sources: list[Source]) -> None:
         await ensure_topics(self.settings)  # with the partition count the workers expect

@@ -25,10 +25,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     actions = keys.add_subparsers(dest="action", required=True, metavar="ACTION")
     create = actions.add_parser("create", help="create a key for an account and print its token once")
     create.add_argument("--account", required=True, help="the account (tenant) id the key belongs to")
-    create.add_argument("--scope", choices=SCOPES, default=READ,
-                        help="read: the analytics endpoints (default); ingest: send events over HTTP")  # fmt: skip
-    create.add_argument("--chatwoot-secret", default=None, metavar="S",
-                        help="an ingest key's Chatwoot webhook secret: its deliveries must then be signed with it")  # fmt: skip
+    create.add_argument(
+        "--scope",
+        choices=SCOPES,
+        default=READ,
+        help="read: the analytics endpoints (default); ingest: send events over HTTP",
+    )
+    create.add_argument(
+        "--chatwoot-secret",
+        default=None,
+        metavar="S",
+        help="an ingest key's Chatwoot webhook secret: its deliveries must then be signed with it",
+    )
     create.set_defaults(run=_create)
     revoke_parser = actions.add_parser("revoke", help="revoke a key, given its token or its key id")
     revoke_parser.add_argument("token_or_key_id")

@@ -45,8 +45,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     rebuild = subparsers.add_parser("rebuild", help="rebuild all state from the start of the event topics")
     rebuild.add_argument("--yes", action="store_true", help="do not ask for confirmation (needed without a terminal)")
     rebuild.add_argument("--serve", action="store_true", help="keep running as a normal worker once rebuilt")
-    add_worker_arguments(rebuild, port_help="HTTP port of the rebuilding worker, which answers 503 until complete",
-                         data_dir_help="local state to delete and rebuild")  # fmt: skip
+    add_worker_arguments(
+        rebuild,
+        port_help="HTTP port of the rebuilding worker, which answers 503 until complete",
+        data_dir_help="local state to delete and rebuild",
+    )
     rebuild.set_defaults(run=_run)
 
 
@@ -61,9 +64,11 @@ def _run(args: argparse.Namespace) -> int:
     except (KafkaError, TopicLayoutError) as exc:
         return _refuse(str(exc))
     if members:
-        return _refuse(f"{len(members)} worker(s) of consumer group {settings.app_id!r} are running "
-                       f"({', '.join(sorted(members))}); stop them all first. A worker killed without a clean "
-                       f"stop stays listed for the group's session timeout (PINGBACK_SESSION_TIMEOUT_S)")  # fmt: skip
+        return _refuse(
+            f"{len(members)} worker(s) of consumer group {settings.app_id!r} are running "
+            f"({', '.join(sorted(members))}); stop them all first. A worker killed without a clean "
+            f"stop stays listed for the group's session timeout (PINGBACK_SESSION_TIMEOUT_S)"
+        )
     if not args.yes and not _confirmed(settings, log):
         return _refuse("not confirmed; nothing was changed")
 
@@ -79,17 +84,22 @@ def _run(args: argparse.Namespace) -> int:
         print(f"pingback rebuild: the reset failed half-way ({exc}); run `pingback rebuild` again", file=sys.stderr)
         return 1
     watch = RebuildWatch(settings, log, started=started, serve=args.serve, out=sys.stdout, err=sys.stderr)
-    print(f"rebuild: replaying {log.records:,} events; http://{settings.web_host}:{settings.web_port} answers "
-          f"503 until complete", flush=True)  # fmt: skip
+    print(
+        f"rebuild: replaying {log.records:,} events; http://{settings.web_host}:{settings.web_port} answers "
+        f"503 until complete",
+        flush=True,
+    )
     try:
         run_worker(settings, loglevel=args.loglevel, supervisor=watch)
     except SystemExit:
         pass  # the worker always leaves this way; whether the rebuild completed is the watch's to say
     if watch.complete:
         return 0
-    print("pingback rebuild: the worker stopped before the rebuild was complete; run `pingback rebuild` "
-          "again to start over, or start the workers to resume (they answer 503 until caught up)",
-          file=sys.stderr)  # fmt: skip
+    print(
+        "pingback rebuild: the worker stopped before the rebuild was complete; run `pingback rebuild` "
+        "again to start over, or start the workers to resume (they answer 503 until caught up)",
+        file=sys.stderr,
+    )
     return 1
 
 
@@ -109,12 +119,14 @@ async def _reset(settings: Settings, log: EventLog) -> None:
 
 
 def _confirmed(settings: Settings, log: EventLog) -> bool:
-    print(f"This rebuilds all state of {settings.app_id!r} from the event topics. It deletes:\n"
-          f"  - the committed offsets of consumer group {settings.app_id!r}\n"
-          f"  - the changelog topics {', '.join(changelog_topics(settings))}\n"
-          f"  - the local state in {settings.data_dir}\n"
-          f"and then replays {log.records:,} events from {settings.conversation_topic} and {settings.agent_topic};\n"
-          f"the API answers 503 until that is complete. API keys and dead letters are kept.")  # fmt: skip
+    print(
+        f"This rebuilds all state of {settings.app_id!r} from the event topics. It deletes:\n"
+        f"  - the committed offsets of consumer group {settings.app_id!r}\n"
+        f"  - the changelog topics {', '.join(changelog_topics(settings))}\n"
+        f"  - the local state in {settings.data_dir}\n"
+        f"and then replays {log.records:,} events from {settings.conversation_topic} and {settings.agent_topic};\n"
+        f"the API answers 503 until that is complete. API keys and dead letters are kept."
+    )
     return input("Rebuild now? [y/N] ").strip().lower() in ("y", "yes")
 
 

@@ -112,8 +112,10 @@ class TrafficSimulator:
         offsets = profile.UTC_OFFSETS_H
         zone = timezone(timedelta(hours=offsets[index % len(offsets)]))
         low, high = profile.AGENTS_PER_ACCOUNT
-        names = self._rng.sample([f"{first} {last}" for first in profile.FIRST_NAMES for last in profile.LAST_NAMES],
-                                 self._rng.randint(low, high))  # fmt: skip
+        names = self._rng.sample(
+            [f"{first} {last}" for first in profile.FIRST_NAMES for last in profile.LAST_NAMES],
+            self._rng.randint(low, high),
+        )
         return Account(account_id, zone, {f"agt-{i + 1:02d}": name for i, name in enumerate(names)})
 
     def _arrivals(self, account: Account, start: float) -> Script:
@@ -133,8 +135,12 @@ class TrafficSimulator:
         rng, t = self._rng, start
         status = rng.choices(*profile.FIRST_STATUS)[0]
         while True:
-            yield t, self._event(account, t, "agent.status_changed", agent_id=agent_id, status=status,
-                                 name=account.agents[agent_id])  # fmt: skip
+            yield (
+                t,
+                self._event(
+                    account, t, "agent.status_changed", agent_id=agent_id, status=status, name=account.agents[agent_id]
+                ),
+            )
             t += rng.expovariate(1 / (60 * profile.DWELL_MIN[status]))
             status = rng.choices(*profile.NEXT_STATUS[status])[0]
 
@@ -216,5 +222,10 @@ class TrafficSimulator:
         # Millisecond timestamps in the account's own offset, as a regional producer would write them;
         # truncated, so an event is never stamped later than the clock that released it.
         occurred = datetime.fromtimestamp(math.floor(t * 1000) / 1000, account.zone).isoformat(timespec="milliseconds")
-        return {"event_id": f"e-{self._run}-{next(self._ids):x}", "type": kind,
-                "account_id": account.account_id, "occurred_at": occurred.replace("+00:00", "Z"), **fields}  # fmt: skip
+        return {
+            "event_id": f"e-{self._run}-{next(self._ids):x}",
+            "type": kind,
+            "account_id": account.account_id,
+            "occurred_at": occurred.replace("+00:00", "Z"),
+            **fields,
+        }

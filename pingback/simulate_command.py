@@ -48,14 +48,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     count, positive = _number(int, 1, low_allowed=True), _number(float, 0, low_allowed=False)
     option = simulate.add_argument
     option("--accounts", type=count, default=3, help="how many accounts (default 3)")
-    option("--rate", type=positive, default=20.0, help="average events per second over all accounts, shaped by "
-           "each account's time of day and weekday (default 20)")  # fmt: skip
+    option(
+        "--rate",
+        type=positive,
+        default=20.0,
+        help="average events per second over all accounts, shaped by "
+        "each account's time of day and weekday (default 20)",
+    )
     option("--duration", type=positive, default=None, help="seconds of live traffic (default: until Ctrl-C)")
     option("--seed", type=int, default=None, help="make the traffic repeatable (default: random)")
-    option("--backfill-days", type=_number(float, 0, low_allowed=True), default=0.0,
-           help="first send this many days of history, as fast as Kafka takes it")  # fmt: skip
-    option("--backfill-per-day", type=positive, default=150.0,
-           help="conversations per account per day in that history (default 150)")  # fmt: skip
+    option(
+        "--backfill-days",
+        type=_number(float, 0, low_allowed=True),
+        default=0.0,
+        help="first send this many days of history, as fast as Kafka takes it",
+    )
+    option(
+        "--backfill-per-day",
+        type=positive,
+        default=150.0,
+        help="conversations per account per day in that history (default 150)",
+    )
     simulate.set_defaults(run=_run)
 
 

@@ -14,10 +14,50 @@ ACCOUNT_NAMES = ("acme", "globex", "initech", "umbrella", "hooli", "stark", "way
 # Each account works in its own time zone (hours from UTC), so its busy hours fall elsewhere in UTC.
 UTC_OFFSETS_H = (0.0, -5.0, 1.0, 8.0, -3.0, 5.5, 10.0, -8.0, 2.0, 9.0)
 
-FIRST_NAMES = ("Sarah", "Diego", "Aisha", "Tomasz", "Mia", "Kenji", "Priya", "Lucas", "Zoë", "Omar", "Ingrid",
-               "Mateo", "Chloé", "Ravi", "Hana", "Samuel", "Leila", "Jonas", "Ana", "Émile")  # fmt: skip
-LAST_NAMES = ("Chen", "Alvarez", "Bello", "Nowak", "O'Brien", "Watanabe", "Nair", "Silva", "Müller", "Haddad",
-              "Larsen", "Rossi", "Durand", "Kapoor", "Kim", "Okafor", "Moreau", "Berg", "Souza", "Novak")  # fmt: skip
+FIRST_NAMES = (
+    "Sarah",
+    "Diego",
+    "Aisha",
+    "Tomasz",
+    "Mia",
+    "Kenji",
+    "Priya",
+    "Lucas",
+    "Zoë",
+    "Omar",
+    "Ingrid",
+    "Mateo",
+    "Chloé",
+    "Ravi",
+    "Hana",
+    "Samuel",
+    "Leila",
+    "Jonas",
+    "Ana",
+    "Émile",
+)
+LAST_NAMES = (
+    "Chen",
+    "Alvarez",
+    "Bello",
+    "Nowak",
+    "O'Brien",
+    "Watanabe",
+    "Nair",
+    "Silva",
+    "Müller",
+    "Haddad",
+    "Larsen",
+    "Rossi",
+    "Durand",
+    "Kapoor",
+    "Kim",
+    "Okafor",
+    "Moreau",
+    "Berg",
+    "Souza",
+    "Novak",
+)
 AGENTS_PER_ACCOUNT = (4, 9)  # inclusive range
 
 # Share of new conversations per channel.
@@ -26,8 +66,32 @@ SLOW_CHANNELS = frozenset({"email"})  # answered and resolved on an email rhythm
 BOT_CHANNELS = frozenset({"widget", "whatsapp", "messenger"})  # where a bot greets first
 
 # Relative arrivals per local hour (0-23) and per weekday (Monday first).
-HOURLY = (0.15, 0.1, 0.08, 0.07, 0.08, 0.15, 0.35, 0.7, 1.2, 1.6, 1.75, 1.7,
-          1.5, 1.55, 1.7, 1.65, 1.5, 1.3, 1.1, 0.95, 0.8, 0.6, 0.4, 0.25)  # fmt: skip
+HOURLY = (
+    0.15,
+    0.1,
+    0.08,
+    0.07,
+    0.08,
+    0.15,
+    0.35,
+    0.7,
+    1.2,
+    1.6,
+    1.75,
+    1.7,
+    1.5,
+    1.55,
+    1.7,
+    1.65,
+    1.5,
+    1.3,
+    1.1,
+    0.95,
+    0.8,
+    0.6,
+    0.4,
+    0.25,
+)
 WEEKDAY = (1.1, 1.15, 1.1, 1.1, 1.05, 0.8, 0.7)
 # Arrival rates are given as averages; the rhythm is divided by its mean so it only shapes them.
 RHYTHM_MEAN = fmean(HOURLY) * fmean(WEEKDAY)

@@ -113,8 +113,12 @@ class Progress:
             self.metrics.stalled.labels(topic, str(partition)).set(0)
         if started:
             # One line per partition that stalls (and one when it moves again), not one per check.
-            log.error("no progress for %s s on %s with records waiting (%s): /healthz now answers 503",
-                      self.settings.stall_s, describe(started), self.state.readiness()[1])  # fmt: skip
+            log.error(
+                "no progress for %s s on %s with records waiting (%s): /healthz now answers 503",
+                self.settings.stall_s,
+                describe(started),
+                self.state.readiness()[1],
+            )
         if ended:
             log.warning("progress again on %s", describe(ended))
         self._report_recovering()

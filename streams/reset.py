@@ -126,8 +126,9 @@ async def delete_changelogs(settings: Settings) -> list[str]:
         deadline = time.monotonic() + TOPIC_DELETION_TIMEOUT_S
         while set(present) & set(await admin.list_topics()):
             if time.monotonic() > deadline:
-                raise TimeoutError(f"the broker still lists {', '.join(present)} {TOPIC_DELETION_TIMEOUT_S:.0f} s "
-                                   f"after deleting them")  # fmt: skip
+                raise TimeoutError(
+                    f"the broker still lists {', '.join(present)} {TOPIC_DELETION_TIMEOUT_S:.0f} s after deleting them"
+                )
             await asyncio.sleep(RETRY_PAUSE_S)
     finally:
         await admin.close()

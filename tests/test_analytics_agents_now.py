@@ -30,13 +30,15 @@ def _now(events: list[AgentStatusChanged]) -> list[AgentNow]:
 
 
 def test_only_live_and_away_agents_are_listed_by_name_then_id_and_unnamed_ones_by_their_id() -> None:
-    shown = _now([
-        agent("a1", -3 * H, "live", "Zoë"),
-        agent("a2", -2 * H, "away", "Ann"),
-        agent("a3", -H, "offline", "Bob"),
-        agent("a0", -30 * MIN, "live"),  # no name: shown by its id
-        agent("a4", -20 * MIN, "live", "Ann"),  # the same name as a2: the id decides
-    ])  # fmt: skip
+    shown = _now(
+        [
+            agent("a1", -3 * H, "live", "Zoë"),
+            agent("a2", -2 * H, "away", "Ann"),
+            agent("a3", -H, "offline", "Bob"),
+            agent("a0", -30 * MIN, "live"),  # no name: shown by its id
+            agent("a4", -20 * MIN, "live", "Ann"),  # the same name as a2: the id decides
+        ]
+    )
     assert shown == [
         AgentNow("a2", "Ann", "away", _at(-2 * H)),
         AgentNow("a4", "Ann", "live", _at(-20 * MIN)),
@@ -46,11 +48,18 @@ def test_only_live_and_away_agents_are_listed_by_name_then_id_and_unnamed_ones_b
 
 
 def test_since_is_when_the_current_status_began_not_its_latest_repetition() -> None:
-    shown = _now([
-        agent("a1", -5 * H, "away"), agent("a1", -3 * H, "live"), agent("a1", -H, "live"),  # live since -3 h
-        agent("a2", -4 * H, "live"), agent("a2", -2 * H, "away"),  # away since -2 h
-        agent("a3", -4 * H, "live"), agent("a3", -2 * H, "offline"), agent("a3", -MIN, "live"),  # back
-    ])  # fmt: skip
+    shown = _now(
+        [
+            agent("a1", -5 * H, "away"),
+            agent("a1", -3 * H, "live"),
+            agent("a1", -H, "live"),  # live since -3 h
+            agent("a2", -4 * H, "live"),
+            agent("a2", -2 * H, "away"),  # away since -2 h
+            agent("a3", -4 * H, "live"),
+            agent("a3", -2 * H, "offline"),
+            agent("a3", -MIN, "live"),  # back
+        ]
+    )
     assert [(a.agent_id, a.status, a.since) for a in shown] == [
         ("a1", "live", _at(-3 * H)),
         ("a2", "away", _at(-2 * H)),
@@ -95,8 +104,12 @@ def test_an_account_without_data_has_nobody_on_duty_and_as_of_is_now() -> None:
 _agent_events = st.lists(
     st.builds(
         lambda agent_id, minutes, event_id, status, name: AgentStatusChanged(
-            event_id=f"e{event_id}", account_id=ACCOUNT, occurred_at=T + timedelta(minutes=minutes),
-            agent_id=agent_id, status=status, name=name,  # type: ignore[arg-type]
+            event_id=f"e{event_id}",
+            account_id=ACCOUNT,
+            occurred_at=T + timedelta(minutes=minutes),
+            agent_id=agent_id,
+            status=status,
+            name=name,  # type: ignore[arg-type]
         ),
         st.sampled_from(["a1", "a2", "a3"]),
         st.integers(-600, 5),
@@ -106,7 +119,7 @@ _agent_events = st.lists(
     ),
     max_size=25,
     unique_by=lambda event: event.event_id,  # SPEC §1: an event_id names one event
-)  # fmt: skip
+)
 
 
 def _reference(events: list[AgentStatusChanged]) -> list[tuple[str, str, str, str]]:

@@ -23,9 +23,13 @@ def us(at: timedelta) -> int:
 
 
 def report(
-    events: list[Event], since: timedelta = SINCE, until: timedelta = UNTIL, breakdown: Breakdown | None = None,
-    zone_name: str = "UTC", group_by: str | None = None,
-) -> dict[str, Any]:  # fmt: skip
+    events: list[Event],
+    since: timedelta = SINCE,
+    until: timedelta = UNTIL,
+    breakdown: Breakdown | None = None,
+    zone_name: str = "UTC",
+    group_by: str | None = None,
+) -> dict[str, Any]:
     tz = zone(zone_name)
     bounds = None if group_by is None else tuple(series_bounds(us(since), us(until), group_by, tz, 1000))  # type: ignore[arg-type]
     query = ReportQuery(us(since), us(until), T_US, tz, zone_name, bounds, group_by, False, breakdown)
@@ -85,10 +89,16 @@ def test_median_and_p90_are_order_statistics(minutes: list[int], median_s: int, 
 
 def test_first_response_figures_and_happiness() -> None:
     events = [
-        created("c1", SINCE), message("c1", SINCE + 10 * S), rated("c1", SINCE + H, 5),
-        created("c2", SINCE), message("c2", SINCE + 31 * S, "contact"), message("c2", SINCE + 40 * S), rated("c2", SINCE + H, 3),
-        created("c3", SINCE), message("c3", SINCE + 25 * S, "bot"),  # a bot is not a reply
-    ]  # fmt: skip
+        created("c1", SINCE),
+        message("c1", SINCE + 10 * S),
+        rated("c1", SINCE + H, 5),
+        created("c2", SINCE),
+        message("c2", SINCE + 31 * S, "contact"),
+        message("c2", SINCE + 40 * S),
+        rated("c2", SINCE + H, 3),
+        created("c3", SINCE),
+        message("c3", SINCE + 25 * S, "bot"),  # a bot is not a reply
+    ]
     totals = report(events)["totals"]
     assert totals["first_responses"] == 2
     assert (totals["avg_first_response"], totals["median_first_response"], totals["p90_first_response"]) == (25, 10, 40)
@@ -149,9 +159,12 @@ def test_first_reply_by_one_agent_resolution_by_another() -> None:
 
 def test_a_rating_moves_with_the_resolver_and_counts_for_nobody_while_unresolved() -> None:
     reopened = [
-        created("c", SINCE), status("c", SINCE + H, "resolved", "a1"), rated("c", SINCE + 2 * H, 5),
-        status("c", SINCE + 3 * H, "open"), status("c", SINCE + 4 * H, "resolved", "a2"),
-    ]  # fmt: skip
+        created("c", SINCE),
+        status("c", SINCE + H, "resolved", "a1"),
+        rated("c", SINCE + 2 * H, 5),
+        status("c", SINCE + 3 * H, "open"),
+        status("c", SINCE + 4 * H, "resolved", "a2"),
+    ]
     rows = agent_rows(reopened)
     assert "a1" not in rows  # its resolution was withdrawn, and with it the rating
     assert (rows["a2"]["resolved"], rows["a2"]["ratings"], rows["a2"]["customer_happiness"]) == (1, 1, 100)

@@ -34,17 +34,29 @@ EVENT = st.one_of(
     st.builds(created, CONVERSATIONS, AT, st.sampled_from(["email", "widget", "whatsapp"]), account=ACCOUNTS),
     st.builds(message, CONVERSATIONS, AT, st.sampled_from(["agent", "agent", "contact"]), AGENTS, account=ACCOUNTS),
     st.builds(
-        status, CONVERSATIONS, AT, st.sampled_from(["open", "pending", "resolved", "resolved"]),
-        st.one_of(st.none(), AGENTS), account=ACCOUNTS,
+        status,
+        CONVERSATIONS,
+        AT,
+        st.sampled_from(["open", "pending", "resolved", "resolved"]),
+        st.one_of(st.none(), AGENTS),
+        account=ACCOUNTS,
     ),
     st.builds(rated, CONVERSATIONS, AT, st.integers(1, 5), account=ACCOUNTS),
-    st.builds(agent, AGENTS, AT, st.sampled_from(["live", "away", "offline"]), st.sampled_from([None, "Ann", "Bob"]),
-              account=ACCOUNTS),
-)  # fmt: skip
+    st.builds(
+        agent,
+        AGENTS,
+        AT,
+        st.sampled_from(["live", "away", "offline"]),
+        st.sampled_from([None, "Ann", "Bob"]),
+        account=ACCOUNTS,
+    ),
+)
 HISTORIES = st.lists(EVENT, max_size=40)
 # Period edges: on quarter hours (where SPEC §4 promises exactness) or anywhere (exact here too).
-EDGE = st.one_of(st.integers(-41 * DAY_US // QUARTER_US, 0).map(lambda q: (T_US // QUARTER_US + q) * QUARTER_US),
-                 st.integers(-41 * DAY_US, 0).map(lambda offset: T_US + offset))  # fmt: skip
+EDGE = st.one_of(
+    st.integers(-41 * DAY_US // QUARTER_US, 0).map(lambda q: (T_US // QUARTER_US + q) * QUARTER_US),
+    st.integers(-41 * DAY_US, 0).map(lambda offset: T_US + offset),
+)
 
 
 @st.composite
@@ -60,9 +72,16 @@ def queries(draw: st.DrawFn) -> ReportQuery:
         unit = "day"
     bounds = None if unit is None else tuple(series_bounds(since_us, until_us, unit, zone(name), 10_000))
     return ReportQuery(
-        since_us=since_us, until_us=until_us, now_us=T_US, tz=zone(name), timezone=name, series_bounds=bounds,
-        group_by=unit, compare=draw(st.booleans()), breakdown=draw(st.sampled_from([None, "channel", "agent"])),
-    )  # fmt: skip
+        since_us=since_us,
+        until_us=until_us,
+        now_us=T_US,
+        tz=zone(name),
+        timezone=name,
+        series_bounds=bounds,
+        group_by=unit,
+        compare=draw(st.booleans()),
+        breakdown=draw(st.sampled_from([None, "channel", "agent"])),
+    )
 
 
 def report(events: list[Event], query: ReportQuery) -> dict[str, Any]:

@@ -29,8 +29,13 @@ ACME = AgentsNow(
 class FakeAgents:
     """`AgentsSource` over a dict; accounts in `not_ready` or `elsewhere` raise as a worker would."""
 
-    def __init__(self, answers: dict[str, AgentsNow], *, not_ready: dict[str, NotReady] | None = None,
-                 elsewhere: str | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        answers: dict[str, AgentsNow],
+        *,
+        not_ready: dict[str, NotReady] | None = None,
+        elsewhere: str | None = None,
+    ) -> None:
         self.answers = answers
         self.not_ready = not_ready or {}
         self.elsewhere = elsewhere

@@ -22,8 +22,12 @@ SECRET = "whsec_test"
 
 def signed(body: bytes, secret: str = SECRET, at_s: int = NOW_S) -> dict[str, str]:
     digest = hmac.new(secret.encode(), f"{at_s}.".encode() + body, hashlib.sha256).hexdigest()
-    return {"X-Chatwoot-Timestamp": str(at_s), "X-Chatwoot-Signature": f"sha256={digest}",
-            "X-Chatwoot-Delivery": "7f1c7a5e-1c1e-4f0e-9b4d-2d9a3c1b0e11", "Content-Type": "application/json"}  # fmt: skip
+    return {
+        "X-Chatwoot-Timestamp": str(at_s),
+        "X-Chatwoot-Signature": f"sha256={digest}",
+        "X-Chatwoot-Delivery": "7f1c7a5e-1c1e-4f0e-9b4d-2d9a3c1b0e11",
+        "Content-Type": "application/json",
+    }
 
 
 class Hook:
@@ -100,12 +104,19 @@ async def test_tokens_and_scopes() -> None:
     ("body", "event", "reason"),
     [
         (b"{not json", "other", "not valid JSON"),
-        (orjson.dumps(sample("conversation_status_changed") | {"status": "closed"}), "conversation_status_changed", "`status`"),
-        (orjson.dumps(sample("conversation_created") | {"created_at": 1914564800}), "conversation_created",
-         "maps to an invalid conversation.created event: `occurred_at` is"),  # years ahead of the clock
+        (
+            orjson.dumps(sample("conversation_status_changed") | {"status": "closed"}),
+            "conversation_status_changed",
+            "`status`",
+        ),
+        (
+            orjson.dumps(sample("conversation_created") | {"created_at": 1914564800}),
+            "conversation_created",
+            "maps to an invalid conversation.created event: `occurred_at` is",
+        ),  # years ahead of the clock
     ],
     ids=["not json", "unknown status", "from the future"],
-)  # fmt: skip
+)
 async def test_unreadable_deliveries_are_200_and_dead_lettered_with_the_raw_body(
     body: bytes, event: str, reason: str
 ) -> None:

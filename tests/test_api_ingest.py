@@ -16,13 +16,26 @@ EVENTS = "/api/v1/events"
 
 
 def created(event_id: str, account: str = "acme", **extra: Any) -> dict[str, Any]:
-    return {"event_id": event_id, "type": "conversation.created", "account_id": account,
-            "occurred_at": "2024-05-01T11:00:00Z", "conversation_id": f"c-{event_id}", "channel": "widget", **extra}  # fmt: skip
+    return {
+        "event_id": event_id,
+        "type": "conversation.created",
+        "account_id": account,
+        "occurred_at": "2024-05-01T11:00:00Z",
+        "conversation_id": f"c-{event_id}",
+        "channel": "widget",
+        **extra,
+    }
 
 
 def agent(event_id: str) -> dict[str, Any]:
-    return {"event_id": event_id, "type": "agent.status_changed", "account_id": "acme",
-            "occurred_at": "2024-05-01T11:00:00+02:00", "agent_id": "a1", "status": "live"}  # fmt: skip
+    return {
+        "event_id": event_id,
+        "type": "agent.status_changed",
+        "account_id": "acme",
+        "occurred_at": "2024-05-01T11:00:00+02:00",
+        "agent_id": "a1",
+        "status": "live",
+    }
 
 
 async def post(sink: FakeSink, content: bytes, scope: str = "ingest", **headers: str) -> Any:
@@ -61,8 +74,10 @@ async def test_a_mixed_batch_produces_the_valid_events_and_lists_the_others() ->
     assert "ahead of the processor clock" in reasons[3]
     assert reasons[4].startswith("`occurred_at`: timestamp needs an offset")
     # The exact bytes the client sent, keyed by account, routed by type.
-    assert sink.sent == [("acme", "conversation.created", orjson.dumps(batch[0])),
-                         ("acme", "agent.status_changed", orjson.dumps(batch[2]))]  # fmt: skip
+    assert sink.sent == [
+        ("acme", "conversation.created", orjson.dumps(batch[0])),
+        ("acme", "agent.status_changed", orjson.dumps(batch[2])),
+    ]
 
 
 async def test_ndjson_and_gzip_bodies_are_read_like_an_array() -> None:
@@ -108,8 +123,11 @@ async def test_limits_answer_413_with_the_limits_in_the_message() -> None:
     too_many = orjson.dumps([agent(f"e{i}") for i in range(MAX_EVENTS + 1)])
     too_big = orjson.dumps([created("big", padding="x" * MAX_BYTES)])
     bomb = gzip.compress(b"[" + b" " * (MAX_BYTES + 10) + b"]")
-    answers = [await post(sink, too_many), await post(sink, too_big),
-               await post(sink, bomb, **{"content-encoding": "gzip"})]  # fmt: skip
+    answers = [
+        await post(sink, too_many),
+        await post(sink, too_big),
+        await post(sink, bomb, **{"content-encoding": "gzip"}),
+    ]
     for response in answers:
         assert response.status_code == 413
         assert response.json()["error"] == "payload_too_large"

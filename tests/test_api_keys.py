@@ -92,8 +92,11 @@ def test_decode_refuses_invalid_records(change: dict[str, object]) -> None:
 
 def test_records_written_before_scopes_existed_are_read_keys() -> None:
     key, _ = issue_key("acme", NOW)
-    legacy = {name: value for name, value in orjson.loads(encode_key_record(key)).items()
-              if name not in ("scope", "chatwoot_secret")}  # fmt: skip
+    legacy = {
+        name: value
+        for name, value in orjson.loads(encode_key_record(key)).items()
+        if name not in ("scope", "chatwoot_secret")
+    }
     assert decode_key_record(orjson.dumps(legacy)) == key
     assert key.scope == "read" and key.chatwoot_secret is None
 

@@ -18,19 +18,29 @@ from tests.support.report_source import SETTINGS, FoldedReports
 REPORT = "/api/v1/analytics/report"
 # T is 2025-06-01T12:34:56.789Z; the retention reaches back to 2025-03-03T12:34:56.789Z.
 HISTORY = [
-    created("c1", -3 * D, "email"), message("c1", -3 * D + MIN, agent="a1"), status("c1", -3 * D + H, "resolved", "a2"),
-    rated("c1", -2 * D, 5), created("c2", -2 * D), message("c2", -2 * D + 2 * MIN, agent="a2"), created("c3", -H),
-    agent("a1", -10 * D, "live", "Ann"), agent("a2", -5 * D, "away", "Bob"), created("x", -D, account="globex"),
-]  # fmt: skip
+    created("c1", -3 * D, "email"),
+    message("c1", -3 * D + MIN, agent="a1"),
+    status("c1", -3 * D + H, "resolved", "a2"),
+    rated("c1", -2 * D, 5),
+    created("c2", -2 * D),
+    message("c2", -2 * D + 2 * MIN, agent="a2"),
+    created("c3", -H),
+    agent("a1", -10 * D, "live", "Ann"),
+    agent("a2", -5 * D, "away", "Bob"),
+    created("x", -D, account="globex"),
+]
 
 
 def make(events: list[Any] = HISTORY) -> tuple[Any, str]:
     keys = FakeKeys()
     token = keys.issue("acme")
     app = create_app(
-        overviews=FakeOverviews({}), keys=keys, readiness=FakeReadiness(), registry=CollectorRegistry(),
+        overviews=FakeOverviews({}),
+        keys=keys,
+        readiness=FakeReadiness(),
+        registry=CollectorRegistry(),
         reports=(FoldedReports(events), SETTINGS),
-    )  # fmt: skip
+    )
     return app, token
 
 

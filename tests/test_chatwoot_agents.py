@@ -69,8 +69,16 @@ def chatwoot() -> Iterator[FakeChatwoot]:
 
 
 def poller(client: httpx.AsyncClient, sink: FakeSink, url: str, token: str = TOKEN, account: int = 1) -> AgentsPoller:
-    return AgentsPoller(client, sink, url=url, api_token=token, chatwoot_account=account, account_id="acme",
-                        max_ahead_us=300_000_000, clock_s=lambda: NOW_S)  # fmt: skip
+    return AgentsPoller(
+        client,
+        sink,
+        url=url,
+        api_token=token,
+        chatwoot_account=account,
+        account_id="acme",
+        max_ahead_us=300_000_000,
+        clock_s=lambda: NOW_S,
+    )
 
 
 def statuses(sink: FakeSink) -> list[tuple[str, str, str | None]]:
@@ -93,9 +101,15 @@ async def test_every_agent_first_then_only_changes(chatwoot: FakeChatwoot) -> No
         assert await agents.poll() == 2
     assert statuses(sink)[3:] == [("5", "offline", "Sarah Chen"), ("7", "live", "Priya Nair")]
     first = json.loads(sink.sent[0][2])
-    assert first == {"event_id": "chatwoot:agent:5:live:2024-05-01T12:00:00.000000Z", "type": "agent.status_changed",
-                     "occurred_at": "2024-05-01T12:00:00.000000Z", "agent_id": "5", "status": "live",
-                     "name": "Sarah Chen", "account_id": "acme"}  # fmt: skip
+    assert first == {
+        "event_id": "chatwoot:agent:5:live:2024-05-01T12:00:00.000000Z",
+        "type": "agent.status_changed",
+        "occurred_at": "2024-05-01T12:00:00.000000Z",
+        "agent_id": "5",
+        "status": "live",
+        "name": "Sarah Chen",
+        "account_id": "acme",
+    }
 
 
 async def test_a_failed_poll_or_send_loses_no_change(chatwoot: FakeChatwoot) -> None:
@@ -136,8 +150,21 @@ async def test_unreadable_agents_are_skipped_with_a_warning(chatwoot: FakeChatwo
 async def test_the_command_produces_to_kafka(chatwoot: FakeChatwoot, kafka: str, unique: str, tmp_path: Path) -> None:
     deployment = Deployment(kafka, f"agents-{unique}", tmp_path)
     await deployment.ensure_topics()  # before the reader below, whose subscription would create them
-    command = [*PINGBACK, "chatwoot", "agents", "--url", chatwoot.url, "--api-token", TOKEN, "--account-id", "1",
-               "--account", "acme", "--interval", "0.2"]  # fmt: skip
+    command = [
+        *PINGBACK,
+        "chatwoot",
+        "agents",
+        "--url",
+        chatwoot.url,
+        "--api-token",
+        TOKEN,
+        "--account-id",
+        "1",
+        "--account",
+        "acme",
+        "--interval",
+        "0.2",
+    ]
     process = subprocess.Popen(command, env=deployment.env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         records = await read_topic(kafka, deployment.agent_topic, 3, timeout_s=120)

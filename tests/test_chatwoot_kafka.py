@@ -59,15 +59,23 @@ async def test_a_conversation_sent_as_webhooks_shows_in_the_overview_and_a_repor
 ) -> None:
     deployment = Deployment(kafka, f"chatwoot-{unique}", tmp_path)
     reader = deployment.create_key("acme")
-    hook = deployment.pingback("keys", "create", "--account", "acme", "--scope", "ingest",
-                               "--chatwoot-secret", SECRET).stdout.strip()  # fmt: skip
+    hook = deployment.pingback(
+        "keys", "create", "--account", "acme", "--scope", "ingest", "--chatwoot-secret", SECRET
+    ).stdout.strip()
     worker = deployment.start_worker()
     t0 = int(time.time()) - 7200
     expected = {
-        "total_conversations": 1, "avg_first_response": 107, "resolution_rate": 100.0, "active_agents": 0,
-        "channel_mix": {"widget": 100.0}, "top_agents": [{"name": "5", "resolved": 1, "agent_id": "5"}],
-        "quick_pulse_open": 0, "median_handle_time": 1531, "avg_handle_time": 1531, "customer_happiness": 100,
-    }  # fmt: skip
+        "total_conversations": 1,
+        "avg_first_response": 107,
+        "resolution_rate": 100.0,
+        "active_agents": 0,
+        "channel_mix": {"widget": 100.0},
+        "top_agents": [{"name": "5", "resolved": 1, "agent_id": "5"}],
+        "quick_pulse_open": 0,
+        "median_handle_time": 1531,
+        "avg_handle_time": 1531,
+        "customer_happiness": 100,
+    }
     try:
         worker.wait_ready()
         deliveries = conversation_deliveries(t0)
@@ -87,8 +95,12 @@ async def test_a_conversation_sent_as_webhooks_shows_in_the_overview_and_a_repor
         assert httpx.post(f"{worker.base_url}/api/v1/ingest/chatwoot/{hook}", content=b"{}").status_code == 401
         # ...and a report of the day shows it too, with its agent's row.
         since = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t0 - 60))
-        report = httpx.get(f"{worker.base_url}/api/v1/analytics/report", params={"since": since, "breakdown": "agent"},
-                           headers={"Authorization": f"Bearer {reader}"}, timeout=30).json()  # fmt: skip
+        report = httpx.get(
+            f"{worker.base_url}/api/v1/analytics/report",
+            params={"since": since, "breakdown": "agent"},
+            headers={"Authorization": f"Bearer {reader}"},
+            timeout=30,
+        ).json()
         totals = report["totals"]
         assert (totals["total_conversations"], totals["resolved"], totals["first_responses"], totals["ratings"]) == (
             1,

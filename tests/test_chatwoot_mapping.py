@@ -21,20 +21,81 @@ def sample(name: str) -> dict[str, Any]:
 
 
 MAPPED: list[tuple[str, list[dict[str, Any]]]] = [
-    ("conversation_created", [{"event_id": "chatwoot:conversation:42:created", "type": "conversation.created",
-      "occurred_at": "2024-05-01T12:00:00.000000Z", "conversation_id": "42", "channel": "widget"}]),
-    ("message_created_incoming", [{"event_id": "chatwoot:message:301", "type": "conversation.message_created",
-      "occurred_at": "2024-05-01T12:00:00.516000Z", "conversation_id": "42", "sender_type": "contact"}]),
-    ("message_created_agent", [{"event_id": "chatwoot:message:302", "type": "conversation.message_created",
-      "occurred_at": "2024-05-01T12:01:47.031000Z", "conversation_id": "42", "sender_type": "agent", "agent_id": "5"}]),
-    ("message_created_bot", [{"event_id": "chatwoot:message:303", "type": "conversation.message_created",
-      "occurred_at": "2024-05-01T12:00:01.250000Z", "conversation_id": "42", "sender_type": "bot"}]),
-    ("conversation_status_changed", [{"event_id": "chatwoot:status:42:resolved:2024-05-01T12:25:30.734268Z",
-      "type": "conversation.status_changed", "occurred_at": "2024-05-01T12:25:30.734268Z", "conversation_id": "42",
-      "status": "resolved", "agent_id": "5"}]),
-    ("message_updated_csat", [{"event_id": "chatwoot:csat:306:5:2024-05-01T12:37:02.118003Z", "type": "conversation.rated",
-      "occurred_at": "2024-05-01T12:37:02.118003Z", "conversation_id": "42", "rating": 5}]),
-]  # fmt: skip
+    (
+        "conversation_created",
+        [
+            {
+                "event_id": "chatwoot:conversation:42:created",
+                "type": "conversation.created",
+                "occurred_at": "2024-05-01T12:00:00.000000Z",
+                "conversation_id": "42",
+                "channel": "widget",
+            }
+        ],
+    ),
+    (
+        "message_created_incoming",
+        [
+            {
+                "event_id": "chatwoot:message:301",
+                "type": "conversation.message_created",
+                "occurred_at": "2024-05-01T12:00:00.516000Z",
+                "conversation_id": "42",
+                "sender_type": "contact",
+            }
+        ],
+    ),
+    (
+        "message_created_agent",
+        [
+            {
+                "event_id": "chatwoot:message:302",
+                "type": "conversation.message_created",
+                "occurred_at": "2024-05-01T12:01:47.031000Z",
+                "conversation_id": "42",
+                "sender_type": "agent",
+                "agent_id": "5",
+            }
+        ],
+    ),
+    (
+        "message_created_bot",
+        [
+            {
+                "event_id": "chatwoot:message:303",
+                "type": "conversation.message_created",
+                "occurred_at": "2024-05-01T12:00:01.250000Z",
+                "conversation_id": "42",
+                "sender_type": "bot",
+            }
+        ],
+    ),
+    (
+        "conversation_status_changed",
+        [
+            {
+                "event_id": "chatwoot:status:42:resolved:2024-05-01T12:25:30.734268Z",
+                "type": "conversation.status_changed",
+                "occurred_at": "2024-05-01T12:25:30.734268Z",
+                "conversation_id": "42",
+                "status": "resolved",
+                "agent_id": "5",
+            }
+        ],
+    ),
+    (
+        "message_updated_csat",
+        [
+            {
+                "event_id": "chatwoot:csat:306:5:2024-05-01T12:37:02.118003Z",
+                "type": "conversation.rated",
+                "occurred_at": "2024-05-01T12:37:02.118003Z",
+                "conversation_id": "42",
+                "rating": 5,
+            }
+        ],
+    ),
+]
 
 IGNORED = ["message_created_private_note", "message_created_activity", "conversation_updated", "webwidget_triggered"]
 
@@ -61,21 +122,34 @@ def test_a_message_update_without_a_rating_is_ignored() -> None:
 
 @pytest.mark.parametrize(
     ("channel_type", "channel"),
-    [("Channel::WebWidget", "widget"), ("Channel::Whatsapp", "whatsapp"), ("Channel::Email", "email"),
-     ("Channel::Telegram", "telegram"), ("Channel::FacebookPage", "messenger"), ("Channel::Instagram", "instagram"),
-     ("Channel::Api", "api"), ("Channel::TwilioSms", "twilio_sms"), ("Channel::Line", "line"),
-     ("Channel::TwitterProfile", "twitter_profile"), ("Channel::Sms", "sms")],
-)  # fmt: skip
+    [
+        ("Channel::WebWidget", "widget"),
+        ("Channel::Whatsapp", "whatsapp"),
+        ("Channel::Email", "email"),
+        ("Channel::Telegram", "telegram"),
+        ("Channel::FacebookPage", "messenger"),
+        ("Channel::Instagram", "instagram"),
+        ("Channel::Api", "api"),
+        ("Channel::TwilioSms", "twilio_sms"),
+        ("Channel::Line", "line"),
+        ("Channel::TwitterProfile", "twitter_profile"),
+        ("Channel::Sms", "sms"),
+    ],
+)
 def test_channels_come_from_the_inbox_channel_class(channel_type: str, channel: str) -> None:
     assert channel_of(channel_type) == channel
 
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [(1714564800, "2024-05-01T12:00:00.000000Z"), (1714566330.734268, "2024-05-01T12:25:30.734268Z"),
-     ("2024-05-01T12:00:00.516Z", "2024-05-01T12:00:00.516000Z"), ("2024-05-01T14:00:00+02:00", "2024-05-01T12:00:00.000000Z"),
-     ("2020-03-03 13:05:57 UTC", "2020-03-03T13:05:57.000000Z")],
-)  # fmt: skip
+    [
+        (1714564800, "2024-05-01T12:00:00.000000Z"),
+        (1714566330.734268, "2024-05-01T12:25:30.734268Z"),
+        ("2024-05-01T12:00:00.516Z", "2024-05-01T12:00:00.516000Z"),
+        ("2024-05-01T14:00:00+02:00", "2024-05-01T12:00:00.000000Z"),
+        ("2020-03-03 13:05:57 UTC", "2020-03-03T13:05:57.000000Z"),
+    ],
+)
 def test_timestamps_in_every_form_chatwoot_writes(value: object, expected: str) -> None:
     assert timestamp(value, "created_at") == expected
 
@@ -87,13 +161,19 @@ def test_timestamps_in_every_form_chatwoot_writes(value: object, expected: str) 
         ({"id": 42}, "`event`: missing, or not a string"),
         (sample("conversation_created") | {"created_at": "yesterday"}, "`created_at`: not a timestamp: 'yesterday'"),
         (sample("conversation_created") | {"id": None}, "`id`: expected an id (integer or string), got None"),
-        (sample("conversation_status_changed") | {"status": "closed"}, "`status`: expected one of open, pending, snoozed, resolved, got 'closed'"),
+        (
+            sample("conversation_status_changed") | {"status": "closed"},
+            "`status`: expected one of open, pending, snoozed, resolved, got 'closed'",
+        ),
         (sample("message_created_agent") | {"conversation": "42"}, "`conversation`: expected an object"),
-        (sample("message_updated_csat") | {"content_attributes": {"submitted_values": {"csat_survey_response": {"rating": 9}}}},
-         "`csat_survey_response.rating`: expected an integer from 1 to 5, got 9"),
+        (
+            sample("message_updated_csat")
+            | {"content_attributes": {"submitted_values": {"csat_survey_response": {"rating": 9}}}},
+            "`csat_survey_response.rating`: expected an integer from 1 to 5, got 9",
+        ),
     ],
     ids=["array", "no event", "bad time", "no id", "bad status", "conversation not object", "rating 9"],
-)  # fmt: skip
+)
 def test_unreadable_payloads_say_which_field(payload: object, reason: str) -> None:
     with pytest.raises(Unreadable) as refused:
         map_delivery(payload, "acme")

@@ -20,9 +20,16 @@ POISON = b'{"event_id": "e", "type": "conversation.rated", "rating": 7, "padding
 
 
 def letter(value: bytes, key: bytes | None = b"acme", keep_bytes: int = DEFAULT_KEEP_BYTES) -> bytes:
-    return dead_letter_value(reason="`rating`: expected an integer from 1 to 5, got 7", source_topic="t",
-                             source_partition=2, source_offset=77, original_key=key, original_value=value,
-                             rejected_at_us=0, keep_bytes=keep_bytes)  # fmt: skip
+    return dead_letter_value(
+        reason="`rating`: expected an integer from 1 to 5, got 7",
+        source_topic="t",
+        source_partition=2,
+        source_offset=77,
+        original_key=key,
+        original_value=value,
+        rejected_at_us=0,
+        keep_bytes=keep_bytes,
+    )
 
 
 def test_a_value_above_the_limit_is_kept_truncated_with_its_size_and_hash() -> None:
@@ -65,8 +72,15 @@ def test_no_input_makes_a_dead_letter_larger_than_its_bound(value: bytes) -> Non
 
 
 def test_the_ingestor_bounds_the_dead_letter_and_its_kafka_key() -> None:
-    ingestor = Ingestor(conversations={}, agents={}, views=Views(), max_ahead_us=0, clock_us=lambda: 0,
-                        partition_of=lambda account: 0, dead_letter_keep_bytes=1024)  # fmt: skip
+    ingestor = Ingestor(
+        conversations={},
+        agents={},
+        views=Views(),
+        max_ahead_us=0,
+        clock_us=lambda: 0,
+        partition_of=lambda account: 0,
+        dead_letter_keep_bytes=1024,
+    )
     outcome = ingestor.ingest(Record("t", 0, 5, b"a" * 5000, POISON))
     assert isinstance(outcome, Rejected)
     assert outcome.dead_letter_key == b"a" * 1024

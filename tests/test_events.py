@@ -23,9 +23,12 @@ NOW_US = 1_714_564_800_000_000  # 2024-05-01T12:00:00Z
 LIMIT_US = 300_000_000
 DROP = object()  # marks a field to leave out of a record
 CREATED, MESSAGE, STATUS, RATED, AGENT = (
-    "conversation.created", "conversation.message_created", "conversation.status_changed",
-    "conversation.rated", "agent.status_changed",
-)  # fmt: skip
+    "conversation.created",
+    "conversation.message_created",
+    "conversation.status_changed",
+    "conversation.rated",
+    "agent.status_changed",
+)
 
 _BASE: dict[str, dict[str, Any]] = {
     CREATED: {"conversation_id": "c1", "channel": "whatsapp"},
@@ -38,8 +41,14 @@ _BASE: dict[str, dict[str, Any]] = {
 
 def record(event_type: str, **fields: Any) -> bytes:
     """A valid record of ``event_type`` with ``fields`` overriding (``DROP`` removes one)."""
-    doc: dict[str, Any] = {"event_id": "e1", "type": event_type, "account_id": "acme",
-                           "occurred_at": "2024-05-01T11:00:00Z", **_BASE[event_type], **fields}  # fmt: skip
+    doc: dict[str, Any] = {
+        "event_id": "e1",
+        "type": event_type,
+        "account_id": "acme",
+        "occurred_at": "2024-05-01T11:00:00Z",
+        **_BASE[event_type],
+        **fields,
+    }
     return orjson.dumps({k: v for k, v in doc.items() if v is not DROP})
 
 
@@ -132,8 +141,11 @@ INVALID = [
     # a lone surrogate escape is no Unicode text
     (record(RATED, event_id="X").replace(b'"X"', b'"\\ud800"'), MalformedEvent, "not valid JSON"),
     # absurd nesting, even in an ignored field
-    (record(RATED).replace(b"{", b'{"x":' + b"[" * 5000 + b"]" * 5000 + b",", 1),
-     MalformedEvent, "not valid JSON: nested too deeply"),
+    (
+        record(RATED).replace(b"{", b'{"x":' + b"[" * 5000 + b"]" * 5000 + b",", 1),
+        MalformedEvent,
+        "not valid JSON: nested too deeply",
+    ),
     # valid JSON, but not an object
     (b"[1, 2]", MalformedEvent, "not a JSON object: got an array"),
     (b'"conversation.rated"', MalformedEvent, "not a JSON object: got a string"),
@@ -162,12 +174,21 @@ INVALID = [
     (record(CREATED, channel="a" * 33), SchemaViolation, "`channel`: expected a channel name"),
     (record(CREATED, channel="web\n"), SchemaViolation, "got 'web\\n'"),
     # ids: too long, empty, not a string
-    (record(RATED, event_id=LONG), SchemaViolation,
-     "`event_id`: expected a string of 1 to 128 characters, got a 129-character string"),
-    (record(RATED, conversation_id=""), SchemaViolation,
-     "`conversation_id`: expected a string of 1 to 128 characters, got an empty string"),
-    (record(RATED, conversation_id=42), SchemaViolation,
-     "`conversation_id`: expected a string of 1 to 128 characters, got 42"),
+    (
+        record(RATED, event_id=LONG),
+        SchemaViolation,
+        "`event_id`: expected a string of 1 to 128 characters, got a 129-character string",
+    ),
+    (
+        record(RATED, conversation_id=""),
+        SchemaViolation,
+        "`conversation_id`: expected a string of 1 to 128 characters, got an empty string",
+    ),
+    (
+        record(RATED, conversation_id=42),
+        SchemaViolation,
+        "`conversation_id`: expected a string of 1 to 128 characters, got 42",
+    ),
     (record(STATUS, agent_id=""), SchemaViolation, "`agent_id`: expected a string of 1 to 128"),
     (record(AGENT, agent_id=LONG), SchemaViolation, "`agent_id`: expected a string of 1 to 128"),
     # account_id: a space, a trailing newline, 65 characters, empty
@@ -179,28 +200,43 @@ INVALID = [
     (record(AGENT, name=""), SchemaViolation, "`name`: expected a string of 1 to 200 characters, got an empty string"),
     (record(AGENT, name="n" * 201), SchemaViolation, "`name`: expected a string of 1 to 200 characters"),
     # enums, checked per event type: `status` means different things for conversations and agents
-    (record(MESSAGE, sender_type="robot"), SchemaViolation,
-     "`sender_type`: expected one of 'agent', 'bot', 'contact', got 'robot'"),
-    (record(STATUS, status="live"), SchemaViolation,
-     "`status`: expected one of 'open', 'pending', 'resolved', 'snoozed', got 'live'"),
+    (
+        record(MESSAGE, sender_type="robot"),
+        SchemaViolation,
+        "`sender_type`: expected one of 'agent', 'bot', 'contact', got 'robot'",
+    ),
+    (
+        record(STATUS, status="live"),
+        SchemaViolation,
+        "`status`: expected one of 'open', 'pending', 'resolved', 'snoozed', got 'live'",
+    ),
     (record(AGENT, status="open"), SchemaViolation, "`status`: expected one of 'away', 'live', 'offline', got 'open'"),
     # an agent's message must say which agent, absent or null alike
     (record(MESSAGE, agent_id=DROP), SchemaViolation, "`agent_id`: required when `sender_type` is 'agent'"),
     (record(MESSAGE, agent_id=None), SchemaViolation, "`agent_id`: required when `sender_type` is 'agent'"),
     # timestamps: no offset, date only, impossible date, a number
-    (record(RATED, occurred_at="2024-05-01T11:00:00"), SchemaViolation,
-     "`occurred_at`: timestamp needs an offset (Z or ±hh:mm)"),
+    (
+        record(RATED, occurred_at="2024-05-01T11:00:00"),
+        SchemaViolation,
+        "`occurred_at`: timestamp needs an offset (Z or ±hh:mm)",
+    ),
     (record(RATED, occurred_at="2024-05-01"), SchemaViolation, "`occurred_at`: expected an RFC 3339 timestamp"),
     (record(RATED, occurred_at="2024-13-01T00:00:00Z"), SchemaViolation, "got '2024-13-01T00:00:00Z'"),
-    (record(RATED, occurred_at=1714561200), SchemaViolation,
-     "`occurred_at`: expected an RFC 3339 timestamp with an offset (Z or ±hh:mm), got 1714561200"),
+    (
+        record(RATED, occurred_at=1714561200),
+        SchemaViolation,
+        "`occurred_at`: expected an RFC 3339 timestamp with an offset (Z or ±hh:mm), got 1714561200",
+    ),
     # further ahead of the processor clock than allowed: by 312 s, then by one microsecond
-    (record(RATED, occurred_at="2024-05-01T12:10:12+00:00"), EventFromFuture,
-     "`occurred_at` is 612 s ahead of the processor clock (limit 300 s)"),
+    (
+        record(RATED, occurred_at="2024-05-01T12:10:12+00:00"),
+        EventFromFuture,
+        "`occurred_at` is 612 s ahead of the processor clock (limit 300 s)",
+    ),
     (record(RATED, occurred_at="2024-05-01T12:05:00.000001Z"), EventFromFuture, "is 300.000001 s ahead"),
     # the latest instant RFC 3339 can spell
     (record(RATED, occurred_at="9999-12-31T23:59:59.999999-23:59"), EventFromFuture, "ahead of the processor clock"),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize("value, error, reason", INVALID)

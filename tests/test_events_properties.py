@@ -25,21 +25,46 @@ FAST = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCh
 text = st.text(st.characters(codec="utf-8"), max_size=140)
 ids = st.text(st.characters(codec="utf-8"), min_size=1, max_size=128)
 scalars = (
-    st.none() | st.booleans() | st.integers(-10, 10) | st.integers(-(2**63), 2**64 - 1)  # orjson's integer range
-    | st.floats(allow_nan=False, allow_infinity=False) | text
-)  # fmt: skip
+    st.none()
+    | st.booleans()
+    | st.integers(-10, 10)
+    | st.integers(-(2**63), 2**64 - 1)  # orjson's integer range
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | text
+)
 # Values one step outside (or just inside) a rule, so mutations probe the edges, not only the shapes.
-edges = st.sampled_from([
-    0, 1, 5, 6, 4.0, True, "", "x" * 64, "x" * 65, "x" * 128, "x" * 129, "x" * 201, "acme\n", "WhatsApp",
-    "2024-05-01T11:00:00", "2024-05-01T12:06:00Z", "agent", "live", "open", *EVENT_TYPES,
-])  # fmt: skip
+edges = st.sampled_from(
+    [
+        0,
+        1,
+        5,
+        6,
+        4.0,
+        True,
+        "",
+        "x" * 64,
+        "x" * 65,
+        "x" * 128,
+        "x" * 129,
+        "x" * 201,
+        "acme\n",
+        "WhatsApp",
+        "2024-05-01T11:00:00",
+        "2024-05-01T12:06:00Z",
+        "agent",
+        "live",
+        "open",
+        *EVENT_TYPES,
+    ]
+)
 json_values = edges | st.recursive(
     scalars, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(text, inner, max_size=3), max_leaves=6
 )
 timestamps = st.datetimes(
-    min_value=datetime(1971, 1, 1), max_value=datetime(2024, 5, 1),
+    min_value=datetime(1971, 1, 1),
+    max_value=datetime(2024, 5, 1),
     timezones=st.sampled_from([UTC, timezone(timedelta(hours=5, minutes=30)), timezone(timedelta(hours=-8))]),
-)  # fmt: skip
+)
 
 
 def _fields(event_type: str) -> st.SearchStrategy[dict[str, Any]]:
@@ -61,10 +86,14 @@ def _fields(event_type: str) -> st.SearchStrategy[dict[str, Any]]:
             optional={"name": st.text(st.characters(codec="utf-8"), min_size=1, max_size=200)},
         ),
     }[event_type]
-    common = st.fixed_dictionaries({
-        "type": st.just(event_type), "event_id": ids, "account_id": st.from_regex(r"\A[A-Za-z0-9_.-]{1,64}\Z"),
-        "occurred_at": timestamps.map(lambda t: t.isoformat().replace("+00:00", "Z")),
-    })  # fmt: skip
+    common = st.fixed_dictionaries(
+        {
+            "type": st.just(event_type),
+            "event_id": ids,
+            "account_id": st.from_regex(r"\A[A-Za-z0-9_.-]{1,64}\Z"),
+            "occurred_at": timestamps.map(lambda t: t.isoformat().replace("+00:00", "Z")),
+        }
+    )
     return st.tuples(common, extra).map(lambda parts: {**parts[0], **parts[1]})
 
 
@@ -78,8 +107,15 @@ def _decode(value: bytes, key: bytes | None) -> object:
     except InvalidEvent as exc:
         assert isinstance(exc.reason, str) and exc.reason.strip()
         assert "\n" not in exc.reason  # one line in a log or a dead-letter viewer
-        letter = dead_letter_value(reason=exc.reason, source_topic="t", source_partition=0, source_offset=0,
-                                   original_key=key, original_value=value, rejected_at_us=NOW_US)  # fmt: skip
+        letter = dead_letter_value(
+            reason=exc.reason,
+            source_topic="t",
+            source_partition=0,
+            source_offset=0,
+            original_key=key,
+            original_value=value,
+            rejected_at_us=NOW_US,
+        )
         assert parse_dead_letter(letter).reason == exc.reason
         return exc
 
@@ -130,9 +166,15 @@ def test_near_valid_events_only_ever_raise_invalid_event(doc: dict[str, Any], da
 )
 def test_dead_letter_round_trip(key: bytes | None, value: bytes) -> None:
     reason = "`rating`: expected an integer from 1 to 5, got 7"
-    letter = dead_letter_value(reason=reason, source_topic="conversation-events", source_partition=3,
-                               source_offset=12_345, original_key=key, original_value=value,
-                               rejected_at_us=NOW_US + 1)  # fmt: skip
+    letter = dead_letter_value(
+        reason=reason,
+        source_topic="conversation-events",
+        source_partition=3,
+        source_offset=12_345,
+        original_key=key,
+        original_value=value,
+        rejected_at_us=NOW_US + 1,
+    )
     raw = orjson.loads(letter)
     assert raw["original_value"] == base64.b64encode(value).decode()
     assert raw["rejected_at"] == "2024-05-01T12:00:00.000001Z"

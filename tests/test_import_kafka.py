@@ -77,8 +77,10 @@ async def test_imported_history_gives_reference_figures_and_a_second_import_chan
         assert (await read_event_log(settings)).records == 2 * len(history)  # every event twice now...
         # ...and, all folded, the figures are still the reference's of the events once (no retrying them long).
         await wait_for_figures(worker, tokens, lambda account, t: reference_overview(events, account, t), timeout_s=15)
-        print(f"\n[import] {len(history)} events: import {counts['rate']:,} events/s; "
-              f"the worker folded the second copy at ≈ {len(history) / fold_s:,.0f} events/s")  # fmt: skip
+        print(
+            f"\n[import] {len(history)} events: import {counts['rate']:,} events/s; "
+            f"the worker folded the second copy at ≈ {len(history) / fold_s:,.0f} events/s"
+        )
     finally:
         worker.stop()
 
@@ -121,15 +123,25 @@ async def test_broken_lines_are_reported_with_file_and_line_and_good_lines_impor
     (tmp_path / "part-1.jsonl").write_bytes(b"\r\n".join(plain) + b"\r\n")  # CRLF, as Windows tools write it
     (tmp_path / "part-2.jsonl.gz").write_bytes(gzip.compress(b"\n".join(packed)))  # no final newline
     expected = {
-        "part-1.jsonl:3": broken["bad json"], "part-1.jsonl:5": broken["missing field"],
-        "part-2.jsonl.gz:1": broken["unknown type"], "part-2.jsonl.gz:8": broken["bad timestamp"],
-        "<stdin>:5": broken["not an object"], "<stdin>:6": broken["from the future"],
-    }  # fmt: skip
+        "part-1.jsonl:3": broken["bad json"],
+        "part-1.jsonl:5": broken["missing field"],
+        "part-2.jsonl.gz:1": broken["unknown type"],
+        "part-2.jsonl.gz:8": broken["bad timestamp"],
+        "<stdin>:5": broken["not an object"],
+        "<stdin>:6": broken["from the future"],
+    }
     tokens = {account: deployment.create_key(account) for account in sorted({e.account_id for e in events})}
 
     # stdin is gzip too, found by its magic bytes alone; the rejects file lands in the working directory.
-    result = run_pingback(deployment, "import", "part-1.jsonl", "part-2.jsonl.gz", "-",
-                          stdin=gzip.compress(b"\n".join(piped) + b"\n"), cwd=tmp_path)  # fmt: skip
+    result = run_pingback(
+        deployment,
+        "import",
+        "part-1.jsonl",
+        "part-2.jsonl.gz",
+        "-",
+        stdin=gzip.compress(b"\n".join(piped) + b"\n"),
+        cwd=tmp_path,
+    )
 
     assert result.returncode == 1, result.stderr
     assert summary_counts(result.stdout) | {"rate": 0} == {
@@ -149,8 +161,10 @@ async def test_broken_lines_are_reported_with_file_and_line_and_good_lines_impor
     )
     entries = (tmp_path / "import-rejects.txt").read_bytes().decode().split("\n")[:-1]
     # Each entry: "file:line: reason", then the line itself, indented.
-    reported = {where: (reason, text) for (where, reason), text in zip(
-        (entry.split(": ", 1) for entry in entries[0::2]), entries[1::2], strict=True)}  # fmt: skip
+    reported = {
+        where: (reason, text)
+        for (where, reason), text in zip((entry.split(": ", 1) for entry in entries[0::2]), entries[1::2], strict=True)
+    }
     assert reported.keys() == expected.keys()
     for where, (line, reason) in expected.items():
         assert reason in reported[where][0], (where, reported[where])

@@ -28,10 +28,22 @@ from pingback.import_report import Counts, Rejects, reject_entry, summary
 from streams.batch_sender import BatchSender
 
 NOW_US = 1_767_225_600_000_000  # 2026-01-01T00:00:00Z
-CREATED = {"event_id": "e1", "type": "conversation.created", "account_id": "acme",
-           "occurred_at": "2025-12-31T23:00:00Z", "conversation_id": "c1", "channel": "widget"}  # fmt: skip
-AGENT = {"event_id": "e2", "type": "agent.status_changed", "account_id": "acme",
-         "occurred_at": "2025-12-31T23:00:00+01:00", "agent_id": "a1", "status": "live"}  # fmt: skip
+CREATED = {
+    "event_id": "e1",
+    "type": "conversation.created",
+    "account_id": "acme",
+    "occurred_at": "2025-12-31T23:00:00Z",
+    "conversation_id": "c1",
+    "channel": "widget",
+}
+AGENT = {
+    "event_id": "e2",
+    "type": "agent.status_changed",
+    "account_id": "acme",
+    "occurred_at": "2025-12-31T23:00:00+01:00",
+    "agent_id": "a1",
+    "status": "live",
+}
 
 
 def line(event: dict[str, Any], **changes: Any) -> bytes:

@@ -30,8 +30,14 @@ def post(worker: WorkerProcess, token: str | None, content: bytes, **headers: st
 
 def invalid_events(account_id: str) -> list[bytes]:
     """Events breaking a rule each: a channel, another account, far ahead of the clock, not an object."""
-    base = {"event_id": "bad-1", "type": "conversation.created", "account_id": account_id,
-            "occurred_at": format_timestamp(now_us() - 3_600_000_000), "conversation_id": "cx", "channel": "widget"}  # fmt: skip
+    base = {
+        "event_id": "bad-1",
+        "type": "conversation.created",
+        "account_id": account_id,
+        "occurred_at": format_timestamp(now_us() - 3_600_000_000),
+        "conversation_id": "cx",
+        "channel": "widget",
+    }
     return [
         json.dumps(base | {"channel": "Web Widget"}).encode(),
         json.dumps(base | {"event_id": "bad-2", "account_id": "someone-else"}).encode(),
@@ -56,14 +62,20 @@ async def test_batches_fold_to_exact_figures_and_sending_them_again_changes_noth
         for n, value in enumerate(invalid_events(account)):
             first.insert(n * 200 + 7, value)
         second = values[900:]
-        requests = [(b"[" + b",".join(first) + b"]", {}),
-                    (gzip.compress(b"\n".join(second)), {"content-type": "application/x-ndjson", "content-encoding": "gzip"})]  # fmt: skip
+        requests = [
+            (b"[" + b",".join(first) + b"]", {}),
+            (gzip.compress(b"\n".join(second)), {"content-type": "application/x-ndjson", "content-encoding": "gzip"}),
+        ]
         answers = [post(worker, writer, body, **headers) for body, headers in requests]
         assert [a.status_code for a in answers] == [200, 200], [a.text for a in answers]
         first_answer = answers[0].json()
         assert first_answer["accepted"] == len(first) - 4
         assert [(r["index"], r["event_id"]) for r in first_answer["rejected"]] == [
-            (7, "bad-1"), (207, "bad-2"), (407, "bad-3"), (607, None)]  # fmt: skip
+            (7, "bad-1"),
+            (207, "bad-2"),
+            (407, "bad-3"),
+            (607, None),
+        ]
         reasons = [r["reason"] for r in first_answer["rejected"]]
         assert reasons[0].startswith("`channel`") and "not the account of this key" in reasons[1]
         assert "ahead of the processor clock" in reasons[2] and reasons[3] == "not a JSON object: got a string"
@@ -90,8 +102,16 @@ async def test_scopes_limits_and_gzip_over_real_http(kafka: str, unique: str, tm
     )
     deployment.pingback("keys", "revoke", revoked)
     worker = deployment.start_worker()
-    event = json.dumps({"event_id": "s1", "type": "agent.status_changed", "account_id": "acme",
-                        "occurred_at": format_timestamp(now_us()), "agent_id": "a1", "status": "live"}).encode()  # fmt: skip
+    event = json.dumps(
+        {
+            "event_id": "s1",
+            "type": "agent.status_changed",
+            "account_id": "acme",
+            "occurred_at": format_timestamp(now_us()),
+            "agent_id": "a1",
+            "status": "live",
+        }
+    ).encode()
     body = b"[" + event + b"]"
     try:
         worker.wait_ready()
@@ -103,9 +123,15 @@ async def test_scopes_limits_and_gzip_over_real_http(kafka: str, unique: str, tm
             "read key posts": (post(worker, reader, body).status_code, 403),
             "no key posts": (post(worker, None, body).status_code, 401),
             "revoked key posts": (post(worker, revoked, body).status_code, 401),
-            "ingest key reads": (httpx.get(f"{worker.base_url}{OVERVIEW}", headers={"Authorization": f"Bearer {writer}"}).status_code, 403),
-            "read key reads": (httpx.get(f"{worker.base_url}{OVERVIEW}", headers={"Authorization": f"Bearer {reader}"}).status_code, 200),
-        }  # fmt: skip
+            "ingest key reads": (
+                httpx.get(f"{worker.base_url}{OVERVIEW}", headers={"Authorization": f"Bearer {writer}"}).status_code,
+                403,
+            ),
+            "read key reads": (
+                httpx.get(f"{worker.base_url}{OVERVIEW}", headers={"Authorization": f"Bearer {reader}"}).status_code,
+                200,
+            ),
+        }
         assert {name: got for name, (got, _) in matrix.items()} == {name: want for name, (_, want) in matrix.items()}
         too_many = post(worker, writer, b"[" + b",".join([event] * 1001) + b"]")
         assert too_many.status_code == 413 and "at most 1,000 events" in too_many.json()["message"]
@@ -125,8 +151,16 @@ def test_kafka_stopped_answers_503_with_retry_after(unique: str, tmp_path: Path)
         writer = ingest_key(deployment, "acme")
         worker = deployment.start_worker(store="memory://")
         worker.wait_ready()
-        event = json.dumps({"event_id": "d1", "type": "agent.status_changed", "account_id": "acme",
-                            "occurred_at": format_timestamp(now_us()), "agent_id": "a1", "status": "live"}).encode()  # fmt: skip
+        event = json.dumps(
+            {
+                "event_id": "d1",
+                "type": "agent.status_changed",
+                "account_id": "acme",
+                "occurred_at": format_timestamp(now_us()),
+                "agent_id": "a1",
+                "status": "live",
+            }
+        ).encode()
         deadline = time.monotonic() + 30
         while post(worker, writer, b"[" + event + b"]").status_code != 200:
             assert time.monotonic() < deadline, "the ingest key never took effect"

@@ -55,8 +55,13 @@ def test_different_messages_levels_and_info_lines_are_not_merged() -> None:
         logger.warning("partition stalled")
         logger.info("progress")
     assert out.getvalue().splitlines() == [
-        "broker a unreachable", "broker a unreachable", "partition stalled", "progress", "progress", "progress",
-    ]  # fmt: skip
+        "broker a unreachable",
+        "broker a unreachable",
+        "partition stalled",
+        "progress",
+        "progress",
+        "progress",
+    ]
 
 
 def test_a_kind_that_stopped_repeating_is_written_again_without_a_count() -> None:

@@ -29,14 +29,27 @@ ACCOUNTS = ("acme", "globex")
 
 
 def created(account: str, n: int) -> Record:
-    value = {"event_id": f"{account}-{n}", "type": "conversation.created", "account_id": account,
-             "occurred_at": format_timestamp(now_us() - 3_600_000_000), "conversation_id": f"c{n}", "channel": "email"}  # fmt: skip
+    value = {
+        "event_id": f"{account}-{n}",
+        "type": "conversation.created",
+        "account_id": account,
+        "occurred_at": format_timestamp(now_us() - 3_600_000_000),
+        "conversation_id": f"c{n}",
+        "channel": "email",
+    }
     return Record(CONVERSATION_TOPIC, account.encode(), orjson.dumps(value), True)
 
 
 def poison() -> Record:
-    value = {"event_id": "poison", "type": "conversation.rated", "account_id": "acme", "conversation_id": "c1",
-             "occurred_at": format_timestamp(now_us()), "rating": 7, "padding": "x" * 450_000}  # fmt: skip
+    value = {
+        "event_id": "poison",
+        "type": "conversation.rated",
+        "account_id": "acme",
+        "conversation_id": "c1",
+        "occurred_at": format_timestamp(now_us()),
+        "rating": 7,
+        "padding": "x" * 450_000,
+    }
     return Record(CONVERSATION_TOPIC, b"acme", orjson.dumps(value), False)
 
 
@@ -62,8 +75,9 @@ async def wait_for_probe(worker: WorkerProcess, path: str, status: int, contains
     raise AssertionError(f"{path} never {status} with {contains!r}; last: {last and last.text}\n{worker.log_tail()}")
 
 
-async def assert_counted_after_kill_9_and_restart(deployment: Deployment, records: list[Record], worker: WorkerProcess,
-                                                  env: dict[str, str]) -> None:  # fmt: skip
+async def assert_counted_after_kill_9_and_restart(
+    deployment: Deployment, records: list[Record], worker: WorkerProcess, env: dict[str, str]
+) -> None:
     """kill -9, restart on the same local state: every valid event counted, the poison dead-lettered."""
     events = decode_valid(records)
     tokens = {account: deployment.create_key(account) for account in ACCOUNTS}
@@ -77,10 +91,24 @@ async def assert_counted_after_kill_9_and_restart(deployment: Deployment, record
     ]
     (poisoned,) = [record.value for record in records if not record.valid]
     # At-least-once: a dead letter may be written twice around a crash, never for another record.
-    assert {(letter.source_topic, letter.source_offset, letter.original_value_size, letter.original_value_sha256,
-             letter.truncated) for letter in letters} == {
-        (deployment.conversation_topic, letters[0].source_offset, len(poisoned), hashlib.sha256(poisoned).hexdigest(), True)
-    }  # fmt: skip
+    assert {
+        (
+            letter.source_topic,
+            letter.source_offset,
+            letter.original_value_size,
+            letter.original_value_sha256,
+            letter.truncated,
+        )
+        for letter in letters
+    } == {
+        (
+            deployment.conversation_topic,
+            letters[0].source_offset,
+            len(poisoned),
+            hashlib.sha256(poisoned).hexdigest(),
+            True,
+        )
+    }
     kept = letters[0].original_value
     assert kept == poisoned[: len(kept)] and len(kept) < len(poisoned)
     assert letters[0].reason.startswith("`rating`")

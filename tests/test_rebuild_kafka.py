@@ -94,8 +94,17 @@ async def test_rebuild_serves_nothing_partial_and_ends_with_the_same_figures(
 
     port = free_port()
     with open(tmp_path / "rebuild.out", "wb") as out, open(tmp_path / "rebuild.err", "wb") as err:
-        rebuild = start_pingback(deployment, "rebuild", "--yes", "--port", str(port),
-                                 "--data-dir", str(worker.data_dir), stdout=out, stderr=err)  # fmt: skip
+        rebuild = start_pingback(
+            deployment,
+            "rebuild",
+            "--yes",
+            "--port",
+            str(port),
+            "--data-dir",
+            str(worker.data_dir),
+            stdout=out,
+            stderr=err,
+        )
         try:
             seen = await poll_while_running(rebuild, port, tokens, expected)
         finally:
@@ -119,8 +128,18 @@ async def test_rebuild_serves_nothing_partial_and_ends_with_the_same_figures(
     # --serve: the rebuilding worker goes on as a normal one, serving the rebuilt figures.
     port = free_port()
     with open(tmp_path / "serve.out", "wb") as out, open(tmp_path / "serve.err", "wb") as err:
-        serving = start_pingback(deployment, "rebuild", "--yes", "--serve", "--port", str(port),
-                                 "--data-dir", str(tmp_path / "serve-data"), stdout=out, stderr=err)  # fmt: skip
+        serving = start_pingback(
+            deployment,
+            "rebuild",
+            "--yes",
+            "--serve",
+            "--port",
+            str(port),
+            "--data-dir",
+            str(tmp_path / "serve-data"),
+            stdout=out,
+            stderr=err,
+        )
         try:
             view = WorkerProcess(port=port, data_dir=tmp_path / "serve-data", log_path=tmp_path / "serve.err")
             await wait_for_figures(view, tokens, expected, timeout_s=REBUILD_TIMEOUT_S)

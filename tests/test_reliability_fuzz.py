@@ -49,16 +49,31 @@ json_values = st.recursive(
 
 @st.composite
 def valid_event(draw: st.DrawFn) -> dict[str, Any]:
-    common = {"event_id": draw(st.text(min_size=1, max_size=12)), "account_id": draw(st.sampled_from(ACCOUNTS)),
-              "occurred_at": format_timestamp(now_us() - draw(st.integers(0, 40 * 24 * 60 * MINUTE_US)))}  # fmt: skip
+    common = {
+        "event_id": draw(st.text(min_size=1, max_size=12)),
+        "account_id": draw(st.sampled_from(ACCOUNTS)),
+        "occurred_at": format_timestamp(now_us() - draw(st.integers(0, 40 * 24 * 60 * MINUTE_US))),
+    }
     conversation = {"conversation_id": draw(st.text(min_size=1, max_size=12))}
-    return {**common, **draw(st.sampled_from([
-        {"type": "conversation.created", **conversation, "channel": "whatsapp"},
-        {"type": "conversation.message_created", **conversation, "sender_type": "agent", "agent_id": "agt_1"},
-        {"type": "conversation.status_changed", **conversation, "status": "resolved"},
-        {"type": "conversation.rated", **conversation, "rating": 4},
-        {"type": "agent.status_changed", "agent_id": "agt_1", "status": "live", "name": "Sarah Chen"},
-    ]))}  # fmt: skip
+    return {
+        **common,
+        **draw(
+            st.sampled_from(
+                [
+                    {"type": "conversation.created", **conversation, "channel": "whatsapp"},
+                    {
+                        "type": "conversation.message_created",
+                        **conversation,
+                        "sender_type": "agent",
+                        "agent_id": "agt_1",
+                    },
+                    {"type": "conversation.status_changed", **conversation, "status": "resolved"},
+                    {"type": "conversation.rated", **conversation, "rating": 4},
+                    {"type": "agent.status_changed", "agent_id": "agt_1", "status": "live", "name": "Sarah Chen"},
+                ]
+            )
+        ),
+    }
 
 
 @st.composite
@@ -123,8 +138,10 @@ async def test_fuzzed_records_are_dead_lettered_and_change_no_figure(kafka: str,
     try:
         before = await wait_for_figures(worker, tokens, lambda account, t: reference_overview(events, account, t))
         folded = metric(worker, "pingback_events_processed_total")
-        await deployment.produce(Record(AGENT_TOPIC if n % 2 else CONVERSATION_TOPIC, key, value, valid=False)
-                                 for n, (key, value) in enumerate(fuzz))  # fmt: skip
+        await deployment.produce(
+            Record(AGENT_TOPIC if n % 2 else CONVERSATION_TOPIC, key, value, valid=False)
+            for n, (key, value) in enumerate(fuzz)
+        )
         letters = await read_topic(kafka, deployment.dead_letter_topic, len(fuzz))
         parsed = {
             (p.source_topic, p.source_partition, p.source_offset): p

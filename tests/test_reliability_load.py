@@ -53,8 +53,10 @@ async def test_overview_answers_every_request_while_the_worker_ingests(kafka: st
         load = asyncio.create_task(run_wrk(worker.base_url + OVERVIEW, token=token, seconds=LOAD_S, connections=8))
         await produce_paced(deployment, live, LIVE_RECORDS_PER_S)
         report = await load
-        print(f"\n[load] {report['requests']} requests, {report['requests_per_s']:.0f}/s, p50 {report['p50_us']} µs, "
-              f"p99 {report['p99_us']} µs, {handled(worker) - handled_before:.0f} records ingested meanwhile")  # fmt: skip
+        print(
+            f"\n[load] {report['requests']} requests, {report['requests_per_s']:.0f}/s, p50 {report['p50_us']} µs, "
+            f"p99 {report['p99_us']} µs, {handled(worker) - handled_before:.0f} records ingested meanwhile"
+        )
         assert report["requests"] > 0
         assert report["errors"] == 0, report
         assert handled(worker) > handled_before, "the worker ingested nothing during the load"

@@ -17,8 +17,9 @@ pytestmark = pytest.mark.kafka
 
 
 async def _read_all(kafka: str, topics: list[str], count: int) -> list[tuple[str, bytes, bytes]]:
-    consumer = AIOKafkaConsumer(*topics, bootstrap_servers=kafka, auto_offset_reset="earliest",
-                                enable_auto_commit=False)  # fmt: skip
+    consumer = AIOKafkaConsumer(
+        *topics, bootstrap_servers=kafka, auto_offset_reset="earliest", enable_auto_commit=False
+    )
     await consumer.start()
     records: list[tuple[str, bytes, bytes]] = []
     try:
@@ -42,10 +43,29 @@ async def test_the_command_sends_history_then_live_traffic_and_ends(kafka: str, 
     env = dict(os.environ, KAFKA_BOOTSTRAP_SERVERS=kafka, PINGBACK_PARTITIONS="3", **topics)
     started = time.time()
     done = subprocess.run(
-        [sys.executable, "-m", "pingback.cli", "simulate", "--accounts", "2", "--rate", "50", "--duration", "2",
-         "--seed", "5", "--backfill-days", "1", "--backfill-per-day", "40"],
-        env=env, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "pingback.cli",
+            "simulate",
+            "--accounts",
+            "2",
+            "--rate",
+            "50",
+            "--duration",
+            "2",
+            "--seed",
+            "5",
+            "--backfill-days",
+            "1",
+            "--backfill-per-day",
+            "40",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     summary = done.stdout.strip().splitlines()[-1]
     match = re.match(r"simulate: ([\d,]+) events sent · ([\d,]+) history · ([\d,]+) live in", summary)

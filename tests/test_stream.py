@@ -131,8 +131,10 @@ async def test_an_account_that_is_not_ready_gets_unavailable_then_the_figures() 
 async def test_many_listeners_share_one_computation_per_change() -> None:
     source, keys, token = _world()
     async with serving(live_app(source, keys)) as url, httpx.AsyncClient(base_url=url, timeout=10) as http:
-        streams = [await http.send(http.build_request("GET", STREAM_PATH, headers=bearer(token)), stream=True)
-                   for _ in range(40)]  # fmt: skip
+        streams = [
+            await http.send(http.build_request("GET", STREAM_PATH, headers=bearer(token)), stream=True)
+            for _ in range(40)
+        ]
         try:
             readers = [read_sse(response) for response in streams]
             firsts = await asyncio.gather(*(next_event(events) for events in readers))

@@ -20,8 +20,14 @@ def partition_of(account_id: str) -> int:
 
 def recovered(next_offsets: dict[tuple[str, int], int], highwaters: dict[tuple[str, int], int]) -> LiveState:
     state = LiveState(views=Views(), partition_of=partition_of)
-    state.recovered(assigned=[HOME, OTHER], conversations=[], agents=[], next_offsets=next_offsets,
-                    highwaters=highwaters, now_us=T_US)  # fmt: skip
+    state.recovered(
+        assigned=[HOME, OTHER],
+        conversations=[],
+        agents=[],
+        next_offsets=next_offsets,
+        highwaters=highwaters,
+        now_us=T_US,
+    )
     return state
 
 

@@ -177,20 +177,33 @@ def test_retention_forgets_only_quiet_resolved_or_never_created_conversations_of
     assert set(conversations) == {fact_key("acme", "open")}
     assert views.overview("acme", now_us).quick_pulse_open == 1
     with pytest.raises(ValueError, match="at least 31 days"):  # the sweeper checks its retention once, up front
-        RetentionSweeper(conversations={}, agents={}, views=views, partition_of=partition_of,
-                         retention_us=30 * DAY_US, interval_s=5)  # fmt: skip
+        RetentionSweeper(
+            conversations={}, agents={}, views=views, partition_of=partition_of, retention_us=30 * DAY_US, interval_s=5
+        )
 
 
 def test_retention_trims_agent_histories_to_the_latest_change_before_the_horizon() -> None:
     conversations: dict[bytes, bytes] = {}
     agents: dict[bytes, bytes] = {}
     views = Views()
-    ingestor = Ingestor(conversations=conversations, agents=agents, views=views, max_ahead_us=300_000_000,
-                        clock_us=lambda: T_US, partition_of=partition_of)  # fmt: skip
+    ingestor = Ingestor(
+        conversations=conversations,
+        agents=agents,
+        views=views,
+        max_ahead_us=300_000_000,
+        clock_us=lambda: T_US,
+        partition_of=partition_of,
+    )
     for event in [agent("a1", -100 * D, "live"), agent("a1", -95 * D, "away"), agent("a1", -10 * D, "offline")]:
         ingestor.ingest(record(encode(event), key=b"acme"))
-    sweeper = RetentionSweeper(conversations=conversations, agents=agents, views=views, partition_of=partition_of,
-                               retention_us=90 * DAY_US, interval_s=5)  # fmt: skip
+    sweeper = RetentionSweeper(
+        conversations=conversations,
+        agents=agents,
+        views=views,
+        partition_of=partition_of,
+        retention_us=90 * DAY_US,
+        interval_s=5,
+    )
     sweeper.sweep(HOME, T_US)
     history = decode_agent_facts(agents[fact_key("acme", "a1")]).history
     assert [status for _, _, status in history] == ["away", "offline"]  # "away" held at the horizon

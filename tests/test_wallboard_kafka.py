@@ -143,13 +143,17 @@ async def test_the_report_panels_in_chromium_follow_real_events(kafka: str, uniq
     now = datetime.now(UTC)
     zone = board.midday_zones(now, 1)[0]  # "today" is well under way there: no midnight mid-test
     minutes = lambda n: now - timedelta(minutes=n)  # noqa: E731
-    await deployment.produce(board.record(event) for event in [
-        board.created("acme", "w1", now - timedelta(days=7, minutes=30)),
-        board.created("acme", "c1", minutes(30)), board.created("acme", "c2", minutes(30), "email"),
-        board.resolved("acme", "c1", minutes(20), "a2"),
-        board.agent("acme", "a1", minutes(90), "live", "Sarah Chen"),
-        board.agent("acme", "a2", minutes(60), "away", "Diego"),
-    ])  # fmt: skip
+    await deployment.produce(
+        board.record(event)
+        for event in [
+            board.created("acme", "w1", now - timedelta(days=7, minutes=30)),
+            board.created("acme", "c1", minutes(30)),
+            board.created("acme", "c2", minutes(30), "email"),
+            board.resolved("acme", "c1", minutes(20), "a2"),
+            board.agent("acme", "a1", minutes(90), "live", "Sarah Chen"),
+            board.agent("acme", "a2", minutes(60), "away", "Diego"),
+        ]
+    )
     worker = await ready_worker(deployment)
     try:
         async with async_playwright() as playwright, httpx.AsyncClient(base_url=worker.base_url) as http:

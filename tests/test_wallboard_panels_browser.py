@@ -35,15 +35,21 @@ MIN = timedelta(minutes=1)
 
 def _history(now: datetime) -> list[dict[str, object]]:
     return [
-        created(A, "old1", now - timedelta(days=45)), created(A, "old2", now - timedelta(days=40), "email"),
+        created(A, "old1", now - timedelta(days=45)),
+        created(A, "old2", now - timedelta(days=40), "email"),
         *(created(A, f"week{n}", now - timedelta(days=7) - 50 * MIN, "widget") for n in range(3)),
-        created(A, "c1", now - 50 * MIN), created(A, "c2", now - 50 * MIN), created(A, "c3", now - 50 * MIN),
-        resolved(A, "c1", now - 40 * MIN, "a1"), resolved(A, "c2", now - 30 * MIN, "a1"),
+        created(A, "c1", now - 50 * MIN),
+        created(A, "c2", now - 50 * MIN),
+        created(A, "c3", now - 50 * MIN),
+        resolved(A, "c1", now - 40 * MIN, "a1"),
+        resolved(A, "c2", now - 30 * MIN, "a1"),
         resolved(A, "c3", now - 20 * MIN, "a2"),
-        agent(A, "a1", now - 120 * MIN, "live", "Sarah Chen"), agent(A, "a1", now - 60 * MIN, "live"),
-        agent(A, "a2", now - 180 * MIN, "live", "<b>Bo</b>"), agent(A, "a2", now - 15 * MIN, "away"),
+        agent(A, "a1", now - 120 * MIN, "live", "Sarah Chen"),
+        agent(A, "a1", now - 60 * MIN, "live"),
+        agent(A, "a2", now - 180 * MIN, "live", "<b>Bo</b>"),
+        agent(A, "a2", now - 15 * MIN, "away"),
         agent(A, "a3", now - 90 * MIN, "offline", "Ana"),
-    ]  # fmt: skip
+    ]
 
 
 async def test_the_panels_follow_the_core_and_remember_the_time_zone(browser: Browser) -> None:  # noqa: F811

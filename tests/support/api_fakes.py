@@ -73,8 +73,13 @@ class FakeKeys:
 
 
 class FakeReadiness:
-    def __init__(self, ready: bool = True, reason: str = "all partitions assigned and caught up",
-                 alive: bool = True, alive_reason: str = "ok") -> None:  # fmt: skip
+    def __init__(
+        self,
+        ready: bool = True,
+        reason: str = "all partitions assigned and caught up",
+        alive: bool = True,
+        alive_reason: str = "ok",
+    ) -> None:
         self.ready, self.reason = ready, reason
         self.alive, self.alive_reason = alive, alive_reason
 

@@ -19,13 +19,38 @@ _ids = itertools.count(1)
 # Zones without daylight saving, so "now − 7 days" is the same wall time a week earlier, with
 # offsets all round the clock; they include half- and quarter-hour offsets (hours start at :30, :15 UTC).
 STEADY_ZONES = [
-    "Asia/Kathmandu", "Asia/Kolkata", "Australia/Eucla", "Asia/Kabul", "Asia/Tehran", "Australia/Darwin",
-    "Asia/Yangon", "Pacific/Marquesas", "Pacific/Pago_Pago", "Pacific/Honolulu", "America/Phoenix",
-    "America/Guatemala", "America/Bogota", "America/Caracas", "America/Sao_Paulo", "Atlantic/South_Georgia",
-    "Atlantic/Cape_Verde", "Atlantic/Reykjavik", "Africa/Lagos", "Africa/Nairobi", "Asia/Dubai", "Asia/Karachi",
-    "Asia/Dhaka", "Asia/Jakarta", "Asia/Shanghai", "Asia/Tokyo", "Australia/Brisbane", "Pacific/Noumea",
-    "Pacific/Fiji", "Pacific/Tongatapu", "Pacific/Kiritimati",
-]  # fmt: skip
+    "Asia/Kathmandu",
+    "Asia/Kolkata",
+    "Australia/Eucla",
+    "Asia/Kabul",
+    "Asia/Tehran",
+    "Australia/Darwin",
+    "Asia/Yangon",
+    "Pacific/Marquesas",
+    "Pacific/Pago_Pago",
+    "Pacific/Honolulu",
+    "America/Phoenix",
+    "America/Guatemala",
+    "America/Bogota",
+    "America/Caracas",
+    "America/Sao_Paulo",
+    "Atlantic/South_Georgia",
+    "Atlantic/Cape_Verde",
+    "Atlantic/Reykjavik",
+    "Africa/Lagos",
+    "Africa/Nairobi",
+    "Asia/Dubai",
+    "Asia/Karachi",
+    "Asia/Dhaka",
+    "Asia/Jakarta",
+    "Asia/Shanghai",
+    "Asia/Tokyo",
+    "Australia/Brisbane",
+    "Pacific/Noumea",
+    "Pacific/Fiji",
+    "Pacific/Tongatapu",
+    "Pacific/Kiritimati",
+]
 # Generous: the CI machine is busy, and the page refreshes its panels at most every 2 s.
 LONG_MS = 60_000
 
@@ -43,18 +68,37 @@ def at(instant: datetime) -> str:
 
 
 def created(account: str, conversation: str, when: datetime, channel: str = "whatsapp") -> dict[str, Any]:
-    return {"event_id": f"e{next(_ids)}", "type": "conversation.created", "account_id": account,
-            "occurred_at": at(when), "conversation_id": conversation, "channel": channel}  # fmt: skip
+    return {
+        "event_id": f"e{next(_ids)}",
+        "type": "conversation.created",
+        "account_id": account,
+        "occurred_at": at(when),
+        "conversation_id": conversation,
+        "channel": channel,
+    }
 
 
 def resolved(account: str, conversation: str, when: datetime, agent: str) -> dict[str, Any]:
-    return {"event_id": f"e{next(_ids)}", "type": "conversation.status_changed", "account_id": account,
-            "occurred_at": at(when), "conversation_id": conversation, "status": "resolved", "agent_id": agent}  # fmt: skip
+    return {
+        "event_id": f"e{next(_ids)}",
+        "type": "conversation.status_changed",
+        "account_id": account,
+        "occurred_at": at(when),
+        "conversation_id": conversation,
+        "status": "resolved",
+        "agent_id": agent,
+    }
 
 
 def agent(account: str, agent_id: str, when: datetime, status: str, name: str | None = None) -> dict[str, Any]:
-    event = {"event_id": f"e{next(_ids)}", "type": "agent.status_changed", "account_id": account,
-             "occurred_at": at(when), "agent_id": agent_id, "status": status}  # fmt: skip
+    event = {
+        "event_id": f"e{next(_ids)}",
+        "type": "agent.status_changed",
+        "account_id": account,
+        "occurred_at": at(when),
+        "agent_id": agent_id,
+        "status": status,
+    }
     return event if name is None else event | {"name": name}
 
 
@@ -104,8 +148,13 @@ async def check_against_endpoints(page: Page, http: httpx.AsyncClient, token: st
     date, zone = await chart.get_attribute("data-date"), await chart.get_attribute("data-timezone")
     assert date is not None and zone is not None
     day = (datetime.fromisoformat(date) + timedelta(days=1)).date().isoformat()
-    today = (await http.get("/api/v1/analytics/report", headers=headers, params={
-        "since": date, "until": day, "timezone": zone, "group_by": "hour", "breakdown": "agent"})).json()  # fmt: skip
+    today = (
+        await http.get(
+            "/api/v1/analytics/report",
+            headers=headers,
+            params={"since": date, "until": day, "timezone": zone, "group_by": "hour", "breakdown": "agent"},
+        )
+    ).json()
     shown = await shown_json(page, "#trend", "data-today")
     # Hours yet to come have no bar (null); an hour may have begun since the page asked, so the
     # nulls are a suffix, and every hour's count is the endpoint's (0 for those still to come).
