@@ -129,16 +129,17 @@ class LocalReports:
         return self._state.report(account_id, query)
 
 
-def populate(state: LiveState, conversations: int, *, agents: int = 25, span_us: int = WINDOW_US, status_changes: int = 1) -> float:
+def populate(
+    state: LiveState, conversations: int, *, agents: int = 25, span_us: int = WINDOW_US, status_changes: int = 1, status_span_us: int = HOUR_US
+) -> float:
     """Rebuild the views as the worker does after recovery; returns the seconds it took.
 
-    Conversations are created over the `span_us` before now, each of `agents` agents has
-    `status_changes` status changes over that span too.
+    Conversations are created over the `span_us` before now; each of `agents` agents has
+    `status_changes` status changes over the `status_span_us` before now.
     """
     started = time.perf_counter()
     now_us = wall_clock_us()
     all_partitions = [(topic, p) for topic in ("conversations", "agents") for p in range(PARTITIONS)]
-    status_span_us = HOUR_US if status_changes == 1 else span_us
     state.recovered(assigned=all_partitions, conversations=synthetic_facts(conversations, now_us, agents=agents, span_us=span_us),
                     agents=agent_facts(now_us, agents, status_changes, status_span_us), next_offsets={}, highwaters={}, now_us=now_us)  # fmt: skip
     return time.perf_counter() - started

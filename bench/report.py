@@ -12,6 +12,9 @@ wrk, taking turns: the constant route, the overview, and three reports —
 * `agent_30`: `breakdown=agent` over the last 30 days.
 With the overview's load (`--connections`) a report's latency includes waiting behind the others,
 so the reports are measured alone too (one connection): what one user asking for one report sees.
+Last, the overview's load again with one user asking for `day_90` reports all the while: a report
+runs on the event loop that serves every request (and, in a worker, ingests), so its time is
+the overview's worst case.
 
 Memory (tracemalloc, this process): the report rows (`analytics.report_rows.ConversationRows`) per
 conversation, and an agent's status history (`AgentFacts` as the views hold it) per status event.
@@ -25,12 +28,13 @@ import gc
 import tracemalloc
 from collections.abc import Callable
 from datetime import timedelta
+from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from analytics.contribution import contribution
-from analytics.facts import decode_agent_facts, decode_conversation_facts, encode_facts
+from analytics.facts import AgentFacts, decode_agent_facts, decode_conversation_facts, encode_facts
 from analytics.periods import format_instant, local
 from analytics.report_rows import ConversationRows
 from analytics.time import DAY_US, HOUR_US
@@ -42,10 +46,12 @@ from bench.endpoint import CONSTANT_PATH, PARTITIONS, agent_status_history, benc
 from streams.live_state import LiveState
 from streams.partitioning import partitioner
 from streams.topology import wall_clock_us
+from tests.support.wrk import run_wrk
 
 SPAN_US = 89 * DAY_US  # every conversation inside the default 90-day retention
 AGENTS = 200
 REPORTS = ("day_90", "hour_30", "agent_30")
+MIXED = "day_90"  # the report run beside the overview's load
 TARGETS = {"report_p99_us": {"10000": 5_000, "1000000": 50_000}, "overview_p99_us": 5_000,
            "overview_ratio_to_constant": 0.80, "bytes_per_conversation": 2_000}  # fmt: skip
 UTC = ZoneInfo("UTC")
@@ -69,13 +75,19 @@ async def bench_http(sizes: list[int], seconds: float, connections: int, rounds:
     runs: dict[str, Any] = {}
     async with bench_server(state) as (base_url, token):
         for size in sizes:
-            build_s = populate(state, size, agents=AGENTS, span_us=SPAN_US, status_changes=status_changes)
+            build_s = populate(state, size, agents=AGENTS, span_us=SPAN_US, status_changes=status_changes, status_span_us=SPAN_US)
             print(f"{size:,} conversations: views built in {build_s:.1f} s", flush=True)
             reports = report_paths(wall_clock_us())
             routes = {"constant": CONSTANT_PATH, "overview": OVERVIEW_PATH, **reports}
             loaded = await measure(base_url, token, seconds, connections, rounds, routes)
             alone = await measure(base_url, token, seconds, 1, rounds, reports)
-            runs[str(size)] = {"views_build_s": round(build_s, 2), "paths": reports, "loaded": loaded, "alone": alone}
+            # One user's report at a time, while dashboards keep asking for the overview.
+            overview, report = await asyncio.gather(
+                run_wrk(base_url + OVERVIEW_PATH, token=token, seconds=seconds, connections=connections),
+                run_wrk(base_url + reports[MIXED], token=token, seconds=seconds, connections=1),
+            )
+            runs[str(size)] = {"views_build_s": round(build_s, 2), "paths": reports, "loaded": loaded, "alone": alone,
+                               "overview_beside_report": {"overview": overview, MIXED: report}}  # fmt: skip
     return runs
 
 
@@ -101,15 +113,15 @@ def rows_of(conversations: int, now_us: int) -> ConversationRows:
 def memory(sizes: list[int], status_events: tuple[int, int]) -> dict[str, Any]:
     """Report rows per conversation (at each size, and the difference); status history per event."""
     now_us = wall_clock_us()
-    rows = {str(n): traced_bytes(lambda n=n: rows_of(n, now_us)) for n in sizes}  # type: ignore[misc]
+    rows = {str(n): traced_bytes(partial(rows_of, n, now_us)) for n in sizes}
     small, large = sizes[0], sizes[-1]
 
-    def histories(changes: int) -> list[object]:
+    def histories(changes: int) -> list[AgentFacts]:
         # decoded from storage, as the views hold them
         return [decode_agent_facts(encode_facts(agent_status_history(n, now_us, changes, SPAN_US))) for n in range(AGENTS)]
 
     few, many = status_events
-    held = [traced_bytes(lambda k=k: histories(k)) for k in status_events]  # type: ignore[misc]
+    held = [traced_bytes(partial(histories, k)) for k in status_events]
     stored = [len(encode_facts(agent_status_history(0, now_us, k, SPAN_US))) for k in status_events]
     return {
         "rows_bytes": rows,
@@ -127,10 +139,13 @@ def summarise(runs: dict[str, Any]) -> dict[str, Any]:
     for size, run in runs.items():
         loaded, alone = run["loaded"], run["alone"]
         constant, overview = loaded["constant"], loaded["overview"]
+        beside = run["overview_beside_report"]["overview"]
         figures: dict[str, Any] = {
             "constant_rps": round(constant["requests_per_s"]),
             "overview_rps": round(overview["requests_per_s"]), "overview_p50_us": overview["p50_us"], "overview_p99_us": overview["p99_us"],
             "overview_ratio_to_constant": ratio(overview["requests_per_s"], constant["requests_per_s"]),
+            f"overview_beside_{MIXED}": {"rps": round(beside["requests_per_s"]), "p50_us": beside["p50_us"], "p99_us": beside["p99_us"],
+                                         "max_us": beside["max_us"]},
         }  # fmt: skip
         for name in REPORTS:
             figures[name] = {
@@ -167,6 +182,8 @@ def main() -> None:
     for size, figures in summary.items():
         rows.append([f"{int(size):,}", "overview", f"{figures['overview_rps']:,}", figures["overview_p50_us"], figures["overview_p99_us"],
                      f"constant {figures['constant_rps']:,} req/s, ratio {figures['overview_ratio_to_constant']:.2f}"])  # fmt: skip
+        beside = figures[f"overview_beside_{MIXED}"]
+        rows.append([f"{int(size):,}", f"overview beside {MIXED}", f"{beside['rps']:,}", beside["p50_us"], beside["p99_us"], f"max {beside['max_us']}"])
         for name in REPORTS:
             f = figures[name]
             rows.append([f"{int(size):,}", name, f"{f['rps']:,}", f["p50_us"], f["p99_us"],
