@@ -1,6 +1,6 @@
 """Reports: SPEC §4 reports under wrk, beside the overview and a constant route of the same server.
 
-    .venv/bin/python -m bench.report        # ~8 min; writes bench/results/report.json
+    .venv/bin/python -m bench.report        # ~10 min; writes bench/results/report.json
 
 The server is bench/endpoint.py's (the real API over a worker's `LiveState`, served by uvicorn in
 this process; no Kafka). The account's views are rebuilt from the same synthetic facts for 10,000
