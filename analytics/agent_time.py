@@ -8,6 +8,7 @@ holds for ever, so clipping to T makes it accrue up to T.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 
 from analytics.facts import AgentStatusFact
@@ -18,7 +19,12 @@ ACTIVE = ("live", "away")
 def status_time_us(history: Sequence[AgentStatusFact], lo_us: int, hi_us: int) -> dict[str, int]:
     """µs spent in each status within [lo_us, hi_us)."""
     spent: dict[str, int] = {}
-    for index, (since_us, _, status) in enumerate(history):
+    # Only the changes from the one in force at lo_us until hi_us can hold inside the period: a
+    # report of 30 days walks 30 days of history, not the whole retention.
+    first = max(bisect_right(history, lo_us, key=_instant) - 1, 0)
+    last = bisect_left(history, hi_us, key=_instant)
+    for index in range(first, last):
+        since_us, _, status = history[index]
         until_us = history[index + 1][0] if index + 1 < len(history) else hi_us
         start, end = max(since_us, lo_us), min(until_us, hi_us)
         if end > start:
@@ -28,12 +34,12 @@ def status_time_us(history: Sequence[AgentStatusFact], lo_us: int, hi_us: int) -
 
 def status_at(history: Sequence[AgentStatusFact], timestamp_us: int) -> str | None:
     """The status in force at `timestamp_us`; None before the first change."""
-    current = None
-    for since_us, _, status in history:
-        if since_us > timestamp_us:
-            break
-        current = status
-    return current
+    index = bisect_right(history, timestamp_us, key=_instant)
+    return history[index - 1][2] if index else None
+
+
+def _instant(change: AgentStatusFact) -> int:
+    return change[0]
 
 
 def was_active(history: Sequence[AgentStatusFact], lo_us: int, last_us: int) -> bool:

@@ -17,7 +17,8 @@ from typing import Any
 
 from bench.common import RESULTS, kafka_broker, markdown_table
 
-BENCHMARKS = ["ingest", "endpoint", "wallboard", "recovery", "memory"]
+BENCHMARKS = ["ingest", "endpoint", "report", "wallboard", "recovery", "memory"]
+REPORT_NAMES = {"day_90": "90 days by day", "hour_30": "30 days by hour", "agent_30": "30 days by agent"}
 
 
 def load(name: str) -> dict[str, Any]:
@@ -25,7 +26,7 @@ def load(name: str) -> dict[str, Any]:
 
 
 def summary() -> str:
-    ingest, endpoint, wall, recovery, memory = (load(name) for name in BENCHMARKS)
+    ingest, endpoint, report, wall, recovery, memory = (load(name) for name in BENCHMARKS)
     worker, bare, floor = (ingest["results"][name] for name in ("worker", "baseline", "faust_floor"))
     sizes = list(endpoint["summary"])
     small, large = endpoint["summary"][sizes[0]], endpoint["summary"][sizes[-1]]
@@ -39,6 +40,7 @@ def summary() -> str:
            f"p99 {s['overview_p99_us'] / 1000:.1f} ms"), f"constant route {s['constant_rps']:,} req/s",
            f"{s['ratio_to_constant']:.2f}", "≥ 0.80, p99 ≤ 5 ms"] for size, s in ((sizes[0], small), (sizes[-1], large))],
         ["overview, 1k → 1M conversations", f"{endpoint['change_first_to_last_size']:+.1%} req/s", "", "", "within ±20 %"],
+        *report_rows(report),
         [f"wallboard, {fan_out['streams']:,} streams", f"p50 {fan_out['p50_ms']} ms, p99 {fan_out['p99_ms']} ms",
          f"{wall['phases']['baseline']['streams']} streams: p99 {wall['phases']['baseline']['p99_ms']} ms",
          f"{wall['p99_ratio_fan_out_to_baseline']:.2f}", "p99 ≤ 1 s"],
@@ -53,10 +55,33 @@ def summary() -> str:
          f"{memory['worker']['rss_bytes_per_conversation']:,} B; RocksDB {memory['worker']['state_disk_bytes_per_conversation']:,} B"),
          "difference of two sizes", "", ""],
         ["memory, per account", f"views {memory['views']['bytes_per_account']:,} B", "difference of two sizes", "", ""],
+        ["memory, report rows", f"{report['memory']['rows_bytes_per_conversation_marginal']:,} B per conversation", "difference of two sizes", "", "≤ 2 kB with the worker's"],
+        ["memory, agent status history", f"{report['memory']['status_history_bytes_per_event']:,} B per status event "
+         f"({report['memory']['status_history_stored_bytes_per_event']} B stored)", "difference of two sizes", "", ""],
     ]  # fmt: skip
     machine = ingest["machine"]
     head = f"{machine['cpu']}, {machine['cores']} cores, {machine['ram_gib']} GiB RAM, Python {machine['python']}; {ingest['date']}"
     return head + "\n\n" + markdown_table(["benchmark", "result", "baseline (same run)", "ratio", "target"], rows)
+
+
+def report_rows(report: dict[str, Any]) -> list[list[str]]:
+    """Per size: the overview beside the constant route, then each report (under that load, and alone)."""
+    rows = []
+    for size, s in report["summary"].items():
+        target_us = report["targets"]["report_p99_us"].get(size)
+        target = "" if target_us is None else f"p99 ≤ {target_us // 1000} ms"
+        rows.append([f"overview beside reports, {int(size):,} conversations", f"{s['overview_rps']:,} req/s, p99 {s['overview_p99_us'] / 1000:.1f} ms",
+                     f"constant route {s['constant_rps']:,} req/s", f"{s['overview_ratio_to_constant']:.2f}", "≥ 0.80, p99 ≤ 5 ms"])
+        beside = s["overview_beside_day_90"]
+        rows.append([f"overview while one user asks for 90-day reports, {int(size):,} conversations",
+                     f"{beside['rps']:,} req/s, p99 {beside['p99_us'] / 1000:.1f} ms", f"overview alone p99 {s['overview_p99_us'] / 1000:.1f} ms",
+                     f"{beside['p99_us'] / s['overview_p99_us']:.1f}× p99", "p99 ≤ 5 ms"])
+        for name, title in REPORT_NAMES.items():
+            r = s[name]
+            rows.append([f"report {title}, {int(size):,} conversations",
+                         f"{r['rps']:,} req/s, p99 {r['p99_us'] / 1000:.1f} ms; alone p50 {r['alone_p50_us'] / 1000:.1f} ms, p99 {r['alone_p99_us'] / 1000:.1f} ms",
+                         f"overview p99 {s['overview_p99_us'] / 1000:.1f} ms", f"{r['rps'] / s['constant_rps']:.4f} of constant", target])
+    return rows  # fmt: skip
 
 
 def main() -> None:

@@ -1,0 +1,198 @@
+"""Reports: SPEC §4 reports under wrk, beside the overview and a constant route of the same server.
+
+    .venv/bin/python -m bench.report        # ~10 min; writes bench/results/report.json
+
+The server is bench/endpoint.py's (the real API over a worker's `LiveState`, served by uvicorn in
+this process; no Kafka). The account's views are rebuilt from the same synthetic facts for 10,000
+and then 1,000,000 conversations created over the 89 days before now (all retained), with 200
+agents, each with `--status-changes-per-day` status changes over those days. Per size, under
+wrk, taking turns: the constant route, the overview, and three reports —
+* `day_90`: `group_by=day` over 90 UTC days (since 89 days ago, until tomorrow);
+* `hour_30`: `group_by=hour` over the last 30 days (since a whole hour, until now);
+* `agent_30`: `breakdown=agent` over the last 30 days.
+With the overview's load (`--connections`) a report's latency includes waiting behind the others,
+so the reports are measured alone too (one connection): what one user asking for one report sees.
+Last, the overview's load again with one user asking for `day_90` reports all the while: a report
+runs on the event loop that serves every request (and, in a worker, ingests), so its time is
+the overview's worst case.
+
+Memory (tracemalloc, this process): the report rows (`analytics.report_rows.ConversationRows`) per
+conversation, and an agent's status history (`AgentFacts` as the views hold it) per status event.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import tracemalloc
+from collections.abc import Callable
+from datetime import timedelta
+from functools import partial
+from typing import Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from analytics.contribution import contribution
+from analytics.facts import AgentFacts, decode_agent_facts, decode_conversation_facts, encode_facts
+from analytics.periods import format_instant, local
+from analytics.report_rows import ConversationRows
+from analytics.time import DAY_US, HOUR_US
+from analytics.window import Views
+from api.app import OVERVIEW_PATH
+from api.report import REPORT_PATH
+from bench.common import markdown_table, ratio, write_result
+from bench.endpoint import CONSTANT_PATH, PARTITIONS, agent_status_history, bench_server, measure, populate, synthetic_facts
+from streams.live_state import LiveState
+from streams.partitioning import partitioner
+from streams.topology import wall_clock_us
+from tests.support.wrk import run_wrk
+
+SPAN_US = 89 * DAY_US  # every conversation inside the default 90-day retention
+AGENTS = 200
+REPORTS = ("day_90", "hour_30", "agent_30")
+MIXED = "day_90"  # the report run beside the overview's load
+TARGETS = {"report_p99_us": {"10000": 5_000, "1000000": 50_000}, "overview_p99_us": 5_000,
+           "overview_ratio_to_constant": 0.80, "bytes_per_conversation": 2_000}  # fmt: skip
+UTC = ZoneInfo("UTC")
+
+
+def report_paths(now_us: int) -> dict[str, str]:
+    """The three reports' paths, with `since` inside the retention for the next hours."""
+    today = local(now_us, UTC).date()
+    hour_us = (now_us - 30 * DAY_US) // HOUR_US * HOUR_US + HOUR_US
+    last_30 = format_instant(hour_us, UTC)
+    queries = {
+        "day_90": {"since": (today - timedelta(days=89)).isoformat(), "until": (today + timedelta(days=1)).isoformat(), "group_by": "day"},
+        "hour_30": {"since": last_30, "group_by": "hour"},
+        "agent_30": {"since": last_30, "breakdown": "agent"},
+    }  # fmt: skip
+    return {name: f"{REPORT_PATH}?{urlencode(query)}" for name, query in queries.items()}
+
+
+async def bench_http(sizes: list[int], seconds: float, connections: int, rounds: int, status_changes: int) -> dict[str, Any]:
+    state = LiveState(views=Views(), partition_of=partitioner(PARTITIONS))
+    runs: dict[str, Any] = {}
+    async with bench_server(state) as (base_url, token):
+        for size in sizes:
+            build_s = populate(state, size, agents=AGENTS, span_us=SPAN_US, status_changes=status_changes, status_span_us=SPAN_US)
+            print(f"{size:,} conversations: views built in {build_s:.1f} s", flush=True)
+            reports = report_paths(wall_clock_us())
+            routes = {"constant": CONSTANT_PATH, "overview": OVERVIEW_PATH, **reports}
+            loaded = await measure(base_url, token, seconds, connections, rounds, routes)
+            alone = await measure(base_url, token, seconds, 1, rounds, reports)
+            # One user's report at a time, while dashboards keep asking for the overview.
+            overview, report = await asyncio.gather(
+                run_wrk(base_url + OVERVIEW_PATH, token=token, seconds=seconds, connections=connections),
+                run_wrk(base_url + reports[MIXED], token=token, seconds=seconds, connections=1),
+            )
+            runs[str(size)] = {"views_build_s": round(build_s, 2), "paths": reports, "loaded": loaded, "alone": alone,
+                               "overview_beside_report": {"overview": overview, MIXED: report}}  # fmt: skip
+    return runs
+
+
+def traced_bytes(build: Callable[[], object]) -> int:
+    """Bytes tracemalloc attributes to what `build` returns (kept alive while measured)."""
+    gc.collect()
+    tracemalloc.start()
+    kept = build()
+    size = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    del kept
+    return size
+
+
+def rows_of(conversations: int, now_us: int) -> ConversationRows:
+    rows = ConversationRows()
+    for _, stored in synthetic_facts(conversations, now_us, agents=AGENTS, span_us=SPAN_US):
+        facts = decode_conversation_facts(stored)
+        rows.put(facts.conversation_id, contribution(facts))
+    return rows
+
+
+def memory(sizes: list[int], status_events: tuple[int, int]) -> dict[str, Any]:
+    """Report rows per conversation (at each size, and the difference); status history per event."""
+    now_us = wall_clock_us()
+    rows = {str(n): traced_bytes(partial(rows_of, n, now_us)) for n in sizes}
+    small, large = sizes[0], sizes[-1]
+
+    def histories(changes: int) -> list[AgentFacts]:
+        # decoded from storage, as the views hold them
+        return [decode_agent_facts(encode_facts(agent_status_history(n, now_us, changes, SPAN_US))) for n in range(AGENTS)]
+
+    few, many = status_events
+    held = [traced_bytes(partial(histories, k)) for k in status_events]
+    stored = [len(encode_facts(agent_status_history(0, now_us, k, SPAN_US))) for k in status_events]
+    return {
+        "rows_bytes": rows,
+        "rows_bytes_per_conversation": {str(n): round(rows[str(n)] / n) for n in sizes},
+        "rows_bytes_per_conversation_marginal": round((rows[str(large)] - rows[str(small)]) / (large - small)),
+        "status_events_per_agent": list(status_events),
+        "status_history_bytes": held,
+        "status_history_bytes_per_event": round((held[1] - held[0]) / (AGENTS * (many - few))),
+        "status_history_stored_bytes_per_event": round((stored[1] - stored[0]) / (many - few)),
+    }
+
+
+def summarise(runs: dict[str, Any]) -> dict[str, Any]:
+    summary = {}
+    for size, run in runs.items():
+        loaded, alone = run["loaded"], run["alone"]
+        constant, overview = loaded["constant"], loaded["overview"]
+        beside = run["overview_beside_report"]["overview"]
+        figures: dict[str, Any] = {
+            "constant_rps": round(constant["requests_per_s"]),
+            "overview_rps": round(overview["requests_per_s"]), "overview_p50_us": overview["p50_us"], "overview_p99_us": overview["p99_us"],
+            "overview_ratio_to_constant": ratio(overview["requests_per_s"], constant["requests_per_s"]),
+            f"overview_beside_{MIXED}": {"rps": round(beside["requests_per_s"]), "p50_us": beside["p50_us"], "p99_us": beside["p99_us"],
+                                         "max_us": beside["max_us"]},
+        }  # fmt: skip
+        for name in REPORTS:
+            figures[name] = {
+                "rps": round(loaded[name]["requests_per_s"], 1), "p50_us": loaded[name]["p50_us"], "p99_us": loaded[name]["p99_us"],
+                "alone_rps": round(alone[name]["requests_per_s"], 1), "alone_p50_us": alone[name]["p50_us"],
+                "alone_p99_us": alone[name]["p99_us"], "errors": loaded[name]["errors"] + alone[name]["errors"],
+            }  # fmt: skip
+        summary[size] = figures
+    return summary
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 1_000_000])
+    parser.add_argument("--seconds", type=float, default=5)
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--status-changes-per-day", type=int, default=6)
+    parser.add_argument("--memory-sizes", type=int, nargs=2, default=[100_000, 1_000_000])
+    args = parser.parse_args()
+    status_changes = args.status_changes_per_day * SPAN_US // DAY_US
+    runs = asyncio.run(bench_http(args.sizes, args.seconds, args.connections, args.rounds, status_changes))
+    summary = summarise(runs)
+    mem = memory(args.memory_sizes, (status_changes // 10, status_changes))
+    result = {
+        "baseline": f"GET {CONSTANT_PATH} (constant JSON) and the overview on the same server, same run",
+        "wrk": {"seconds": args.seconds, "connections": args.connections, "alone_connections": 1, "threads": 1, "rounds": args.rounds,
+                "figures": "per route and size, the wrk run with the most requests/s"},
+        "data": {"span_days": SPAN_US // DAY_US, "agents": AGENTS, "status_changes_per_agent": status_changes},
+        "summary": summary, "memory": mem, "raw": runs, "targets": TARGETS,
+    }  # fmt: skip
+    path = write_result("report", result)
+    rows = []
+    for size, figures in summary.items():
+        rows.append([f"{int(size):,}", "overview", f"{figures['overview_rps']:,}", figures["overview_p50_us"], figures["overview_p99_us"],
+                     f"constant {figures['constant_rps']:,} req/s, ratio {figures['overview_ratio_to_constant']:.2f}"])  # fmt: skip
+        beside = figures[f"overview_beside_{MIXED}"]
+        rows.append([f"{int(size):,}", f"overview beside {MIXED}", f"{beside['rps']:,}", beside["p50_us"], beside["p99_us"], f"max {beside['max_us']}"])
+        for name in REPORTS:
+            f = figures[name]
+            rows.append([f"{int(size):,}", name, f"{f['rps']:,}", f["p50_us"], f["p99_us"],
+                         f"alone: {f['alone_rps']:,} req/s, p50 {f['alone_p50_us']}, p99 {f['alone_p99_us']}; errors {f['errors']}"])  # fmt: skip
+    print(markdown_table(["conversations", "route", "requests/s", "p50 µs", "p99 µs", "notes"], rows))
+    print(f"report rows: {mem['rows_bytes_per_conversation']} B/conversation (marginal {mem['rows_bytes_per_conversation_marginal']}); "
+          f"status history {mem['status_history_bytes_per_event']} B/event held, {mem['status_history_stored_bytes_per_event']} B stored")  # fmt: skip
+    print(f"written to {path}")
+
+
+if __name__ == "__main__":
+    main()
