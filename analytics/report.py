@@ -223,6 +223,4 @@ def build_report(rows: ConversationRows, agents: Mapping[str, AgentFacts], query
         if query.group_by is not None:
             bounds = tuple(series_bounds(start_us, query.since_us, query.group_by, tz, _UNLIMITED))
         previous = PreviousReport(**period(start_us, query.since_us, bounds))
-    return Report(
-        as_of=format_instant(now_us, tz), timezone=query.timezone, previous=previous, **current
-    )
+    return Report(as_of=format_instant(now_us, tz), timezone=query.timezone, previous=previous, **current)

@@ -32,33 +32,92 @@ def summary() -> str:
     small, large = endpoint["summary"][sizes[0]], endpoint["summary"][sizes[-1]]
     fan_out, replay, ready = wall["phases"]["fan_out"], recovery["replay"], recovery["restart_to_ready"]
     rows = [
-        ["ingest, one worker", f"{worker['events_per_s']:,} events/s ({worker['cpu_us_per_event']} µs CPU/event)",
-         f"bare consumer {bare['events_per_s']:,}/s; Faust no-op agent {floor['events_per_s']:,}/s",
-         f"{worker['ratio_to_baseline']:.3f} of bare, {worker['events_per_s'] / floor['events_per_s']:.2f} of Faust floor",
-         "≥ 30,000/s and ≥ 0.40"],
-        *[[f"overview, {int(size):,} conversations", (f"{s['overview_rps']:,} req/s, p50 {s['overview_p50_us'] / 1000:.1f} ms, "
-           f"p99 {s['overview_p99_us'] / 1000:.1f} ms"), f"constant route {s['constant_rps']:,} req/s",
-           f"{s['ratio_to_constant']:.2f}", "≥ 0.80, p99 ≤ 5 ms"] for size, s in ((sizes[0], small), (sizes[-1], large))],
-        ["overview, 1k → 1M conversations", f"{endpoint['change_first_to_last_size']:+.1%} req/s", "", "", "within ±20 %"],
+        [
+            "ingest, one worker",
+            f"{worker['events_per_s']:,} events/s ({worker['cpu_us_per_event']} µs CPU/event)",
+            f"bare consumer {bare['events_per_s']:,}/s; Faust no-op agent {floor['events_per_s']:,}/s",
+            f"{worker['ratio_to_baseline']:.3f} of bare, {worker['events_per_s'] / floor['events_per_s']:.2f} of Faust floor",
+            "≥ 30,000/s and ≥ 0.40",
+        ],
+        *[
+            [
+                f"overview, {int(size):,} conversations",
+                (
+                    f"{s['overview_rps']:,} req/s, p50 {s['overview_p50_us'] / 1000:.1f} ms, "
+                    f"p99 {s['overview_p99_us'] / 1000:.1f} ms"
+                ),
+                f"constant route {s['constant_rps']:,} req/s",
+                f"{s['ratio_to_constant']:.2f}",
+                "≥ 0.80, p99 ≤ 5 ms",
+            ]
+            for size, s in ((sizes[0], small), (sizes[-1], large))
+        ],
+        [
+            "overview, 1k → 1M conversations",
+            f"{endpoint['change_first_to_last_size']:+.1%} req/s",
+            "",
+            "",
+            "within ±20 %",
+        ],
         *report_rows(report),
-        [f"wallboard, {fan_out['streams']:,} streams", f"p50 {fan_out['p50_ms']} ms, p99 {fan_out['p99_ms']} ms",
-         f"{wall['phases']['baseline']['streams']} streams: p99 {wall['phases']['baseline']['p99_ms']} ms",
-         f"{wall['p99_ratio_fan_out_to_baseline']:.2f}", "p99 ≤ 1 s"],
-        ["replay from the start", f"{replay['events_per_s']:,} events/s", f"bare consumer {replay['baseline_events_per_s']:,}/s",
-         f"{replay['ratio_to_baseline']:.3f}", ""],
-        ["restart to ready, RocksDB intact", f"{ready['local_state_intact']['seconds']} s",
-         f"empty deployment {ready['empty_deployment_baseline']['seconds']} s", f"{ready['ratio_intact_to_baseline']:.2f}", ""],
-        ["restart to ready, local state lost", (f"{ready['local_state_lost']['seconds']} s "
-         f"({ready['local_state_lost']['changelog_records_read']:,.0f} changelog records)"),
-         f"empty deployment {ready['empty_deployment_baseline']['seconds']} s", f"{ready['ratio_lost_to_baseline']:.2f}", ""],
-        ["memory, per conversation", (f"views {memory['views']['bytes_per_conversation']:,} B; worker RSS "
-         f"{memory['worker']['rss_bytes_per_conversation']:,} B; RocksDB {memory['worker']['state_disk_bytes_per_conversation']:,} B"),
-         "difference of two sizes", "", ""],
+        [
+            f"wallboard, {fan_out['streams']:,} streams",
+            f"p50 {fan_out['p50_ms']} ms, p99 {fan_out['p99_ms']} ms",
+            f"{wall['phases']['baseline']['streams']} streams: p99 {wall['phases']['baseline']['p99_ms']} ms",
+            f"{wall['p99_ratio_fan_out_to_baseline']:.2f}",
+            "p99 ≤ 1 s",
+        ],
+        [
+            "replay from the start",
+            f"{replay['events_per_s']:,} events/s",
+            f"bare consumer {replay['baseline_events_per_s']:,}/s",
+            f"{replay['ratio_to_baseline']:.3f}",
+            "",
+        ],
+        [
+            "restart to ready, RocksDB intact",
+            f"{ready['local_state_intact']['seconds']} s",
+            f"empty deployment {ready['empty_deployment_baseline']['seconds']} s",
+            f"{ready['ratio_intact_to_baseline']:.2f}",
+            "",
+        ],
+        [
+            "restart to ready, local state lost",
+            (
+                f"{ready['local_state_lost']['seconds']} s "
+                f"({ready['local_state_lost']['changelog_records_read']:,.0f} changelog records)"
+            ),
+            f"empty deployment {ready['empty_deployment_baseline']['seconds']} s",
+            f"{ready['ratio_lost_to_baseline']:.2f}",
+            "",
+        ],
+        [
+            "memory, per conversation",
+            (
+                f"views {memory['views']['bytes_per_conversation']:,} B; worker RSS "
+                f"{memory['worker']['rss_bytes_per_conversation']:,} B; RocksDB {memory['worker']['state_disk_bytes_per_conversation']:,} B"
+            ),
+            "difference of two sizes",
+            "",
+            "",
+        ],
         ["memory, per account", f"views {memory['views']['bytes_per_account']:,} B", "difference of two sizes", "", ""],
-        ["memory, report rows", f"{report['memory']['rows_bytes_per_conversation_marginal']:,} B per conversation", "difference of two sizes", "", "≤ 2 kB with the worker's"],
-        ["memory, agent status history", f"{report['memory']['status_history_bytes_per_event']:,} B per status event "
-         f"({report['memory']['status_history_stored_bytes_per_event']} B stored)", "difference of two sizes", "", ""],
-    ]  # fmt: skip
+        [
+            "memory, report rows",
+            f"{report['memory']['rows_bytes_per_conversation_marginal']:,} B per conversation",
+            "difference of two sizes",
+            "",
+            "≤ 2 kB with the worker's",
+        ],
+        [
+            "memory, agent status history",
+            f"{report['memory']['status_history_bytes_per_event']:,} B per status event "
+            f"({report['memory']['status_history_stored_bytes_per_event']} B stored)",
+            "difference of two sizes",
+            "",
+            "",
+        ],
+    ]
     machine = ingest["machine"]
     head = f"{machine['cpu']}, {machine['cores']} cores, {machine['ram_gib']} GiB RAM, Python {machine['python']}; {ingest['date']}"
     return head + "\n\n" + markdown_table(["benchmark", "result", "baseline (same run)", "ratio", "target"], rows)
@@ -70,18 +129,37 @@ def report_rows(report: dict[str, Any]) -> list[list[str]]:
     for size, s in report["summary"].items():
         target_us = report["targets"]["report_p99_us"].get(size)
         target = "" if target_us is None else f"p99 ≤ {target_us // 1000} ms"
-        rows.append([f"overview beside reports, {int(size):,} conversations", f"{s['overview_rps']:,} req/s, p99 {s['overview_p99_us'] / 1000:.1f} ms",
-                     f"constant route {s['constant_rps']:,} req/s", f"{s['overview_ratio_to_constant']:.2f}", "≥ 0.80, p99 ≤ 5 ms"])
+        rows.append(
+            [
+                f"overview beside reports, {int(size):,} conversations",
+                f"{s['overview_rps']:,} req/s, p99 {s['overview_p99_us'] / 1000:.1f} ms",
+                f"constant route {s['constant_rps']:,} req/s",
+                f"{s['overview_ratio_to_constant']:.2f}",
+                "≥ 0.80, p99 ≤ 5 ms",
+            ]
+        )
         beside = s["overview_beside_day_90"]
-        rows.append([f"overview while one user asks for 90-day reports, {int(size):,} conversations",
-                     f"{beside['rps']:,} req/s, p99 {beside['p99_us'] / 1000:.1f} ms", f"overview alone p99 {s['overview_p99_us'] / 1000:.1f} ms",
-                     f"{beside['p99_us'] / s['overview_p99_us']:.1f}× p99", "p99 ≤ 5 ms"])
+        rows.append(
+            [
+                f"overview while one user asks for 90-day reports, {int(size):,} conversations",
+                f"{beside['rps']:,} req/s, p99 {beside['p99_us'] / 1000:.1f} ms",
+                f"overview alone p99 {s['overview_p99_us'] / 1000:.1f} ms",
+                f"{beside['p99_us'] / s['overview_p99_us']:.1f}× p99",
+                "p99 ≤ 5 ms",
+            ]
+        )
         for name, title in REPORT_NAMES.items():
             r = s[name]
-            rows.append([f"report {title}, {int(size):,} conversations",
-                         f"{r['rps']:,} req/s, p99 {r['p99_us'] / 1000:.1f} ms; alone p50 {r['alone_p50_us'] / 1000:.1f} ms, p99 {r['alone_p99_us'] / 1000:.1f} ms",
-                         f"overview p99 {s['overview_p99_us'] / 1000:.1f} ms", f"{r['rps'] / s['constant_rps']:.4f} of constant", target])
-    return rows  # fmt: skip
+            rows.append(
+                [
+                    f"report {title}, {int(size):,} conversations",
+                    f"{r['rps']:,} req/s, p99 {r['p99_us'] / 1000:.1f} ms; alone p50 {r['alone_p50_us'] / 1000:.1f} ms, p99 {r['alone_p99_us'] / 1000:.1f} ms",
+                    f"overview p99 {s['overview_p99_us'] / 1000:.1f} ms",
+                    f"{r['rps'] / s['constant_rps']:.4f} of constant",
+                    target,
+                ]
+            )
+    return rows
 
 
 def main() -> None:
@@ -89,7 +167,11 @@ def main() -> None:
         with kafka_broker() as kafka:
             for name in BENCHMARKS:
                 print(f"== bench.{name}", flush=True)
-                subprocess.run([sys.executable, "-m", f"bench.{name}"], env={**os.environ, "KAFKA_BOOTSTRAP_SERVERS": kafka}, check=True)
+                subprocess.run(
+                    [sys.executable, "-m", f"bench.{name}"],
+                    env={**os.environ, "KAFKA_BOOTSTRAP_SERVERS": kafka},
+                    check=True,
+                )
     print(summary())
 
 

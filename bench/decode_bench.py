@@ -18,27 +18,32 @@ import random
 import sys
 import time
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
+import decode_pydantic as contender
 import msgspec
 import orjson
 import pydantic
 
-import decode_pydantic as contender
 from analytics.time import epoch_us
 from events.decode import decode_event
 from events.errors import InvalidEvent
 from events.schema import Event
 
-NOW = datetime(2024, 5, 1, 12, tzinfo=timezone.utc)
+NOW = datetime(2024, 5, 1, 12, tzinfo=UTC)
 NOW_US = 1_714_564_800_000_000
 MAX_AHEAD_US = 300_000_000
-OFFSETS = [timezone.utc] * 6 + [timezone(timedelta(hours=h, minutes=m)) for h, m in ((5, 30), (-3, 0), (1, 0), (-8, 0))]
+OFFSETS = [UTC] * 6 + [timezone(timedelta(hours=h, minutes=m)) for h, m in ((5, 30), (-3, 0), (1, 0), (-8, 0))]
 CHANNELS = ["whatsapp"] * 5 + ["widget"] * 3 + ["telegram"] * 2 + ["instagram", "email"]
 # Share of each type in a busy support desk: messages dominate, ratings are rare.
-MIX = {"conversation.message_created": 55, "conversation.status_changed": 15, "conversation.created": 12,
-       "agent.status_changed": 12, "conversation.rated": 6}  # fmt: skip
+MIX = {
+    "conversation.message_created": 55,
+    "conversation.status_changed": 15,
+    "conversation.created": 12,
+    "agent.status_changed": 12,
+    "conversation.rated": 6,
+}
 # Ways a producer gets it wrong, as SPEC §1 lists them; each a function of a valid document.
 BREAKAGES: list[Callable[[dict[str, object]], dict[str, object] | bytes]] = [
     lambda d: {**d, "rating": 0} if d["type"] == "conversation.rated" else {**d, "event_id": ""},
@@ -57,25 +62,29 @@ Records = Sequence[tuple[bytes | None, bytes]]
 def make_records(n: int, invalid_share: float, seed: int = 7) -> list[tuple[bytes | None, bytes]]:
     rnd = random.Random(seed)
     accounts = [f"acct_{i:03d}" for i in range(60)]
-    kinds, weights = zip(*MIX.items())
+    kinds, weights = zip(*MIX.items(), strict=True)
     records: list[tuple[bytes | None, bytes]] = []
     for _ in range(n):
         account = rnd.choice(accounts)
         when = NOW - timedelta(seconds=rnd.randrange(30 * 86_400), microseconds=rnd.randrange(1_000_000))
         doc: dict[str, object] = {
-            "event_id": f"evt_{rnd.getrandbits(96):024x}", "type": rnd.choices(kinds, weights)[0],
+            "event_id": f"evt_{rnd.getrandbits(96):024x}",
+            "type": rnd.choices(kinds, weights)[0],
             "account_id": account,
             "occurred_at": when.astimezone(rnd.choice(OFFSETS)).isoformat().replace("+00:00", "Z"),
             "source": rnd.choice(["api", "webhook", "import"]),  # producers add fields SPEC ignores
-        }  # fmt: skip
+        }
         conversation, agent = f"conv_{rnd.randrange(10**7)}", f"agt_{rnd.randrange(40)}"
         match doc["type"]:
             case "conversation.created":
                 doc |= {"conversation_id": conversation, "channel": rnd.choice(CHANNELS)}
             case "conversation.message_created":
                 sender = rnd.choice(["contact", "contact", "agent", "bot"])
-                doc |= {"conversation_id": conversation, "sender_type": sender,
-                        "meta": {"length": rnd.randrange(400), "attachments": []}}  # fmt: skip
+                doc |= {
+                    "conversation_id": conversation,
+                    "sender_type": sender,
+                    "meta": {"length": rnd.randrange(400), "attachments": []},
+                }
                 if sender == "agent":
                     doc["agent_id"] = agent
             case "conversation.status_changed":
@@ -160,7 +169,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     records = make_records(args.records, args.invalid_share)
     ours = verdicts(decode_event, InvalidEvent, records)
     theirs = verdicts(contender.decode_event, contender.Rejected, records)
-    disagreements = [i for i, (a, b) in enumerate(zip(ours, theirs)) if a != b]
+    disagreements = [i for i, (a, b) in enumerate(zip(ours, theirs, strict=True)) if a != b]
     if disagreements:  # numbers for different rules would compare nothing
         i = disagreements[0]
         sys.exit(f"{len(disagreements)} verdicts differ, e.g. {records[i]!r}: msgspec {ours[i]}, pydantic {theirs[i]}")
@@ -176,21 +185,30 @@ def main(argv: Sequence[str] | None = None) -> None:
             "msgspec": _loop(lambda v, k: decoder.decode(v), (msgspec.MsgspecError, UnicodeDecodeError), records),
             "pydantic": _loop(lambda v, k: adapter.validate_json(v), (pydantic.ValidationError,), records),
         },
-    }  # fmt: skip
+    }
     n, rounds = len(records), args.rounds
     figures = events_per_s(runs, n, rounds)
     result = {
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "machine": {"cpu": _cpu(), "cores": os.cpu_count(), "platform": platform.platform(),
-                    "python": platform.python_version()},
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {
+            "cpu": _cpu(),
+            "cores": os.cpu_count(),
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+        },
         "versions": {"msgspec": msgspec.__version__, "pydantic": pydantic.VERSION},
-        "records": n, "rejected": ours.count(None), "rounds": rounds,
-        "figures": {"decode_event": "the whole pipeline: UTF-8 check, validating parse, key and clock checks",
-                    "schema_only": "the library's validating parse of the bytes alone"},
+        "records": n,
+        "rejected": ours.count(None),
+        "rounds": rounds,
+        "figures": {
+            "decode_event": "the whole pipeline: UTF-8 check, validating parse, key and clock checks",
+            "schema_only": "the library's validating parse of the bytes alone",
+        },
         "events_per_s": {name: {lib: round(v) for lib, v in libs.items()} for name, libs in figures.items()},
-        "ratio_msgspec_over_pydantic": {name: round(libs["msgspec"] / libs["pydantic"], 2)
-                                        for name, libs in figures.items()},
-    }  # fmt: skip
+        "ratio_msgspec_over_pydantic": {
+            name: round(libs["msgspec"] / libs["pydantic"], 2) for name, libs in figures.items()
+        },
+    }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n")
 

@@ -8,7 +8,7 @@ clock check — so the numbers compare the libraries and not the glue.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal, Optional, Union
+from typing import Annotated, Literal
 
 from pydantic import (
     AwareDatetime,
@@ -50,10 +50,10 @@ class MessageCreated(Base):
     type: Literal["conversation.message_created"]
     conversation_id: Id128
     sender_type: Literal["contact", "agent", "bot"]
-    agent_id: Optional[Id128] = None
+    agent_id: Id128 | None = None
 
     @model_validator(mode="after")
-    def _agent_needs_id(self) -> "MessageCreated":
+    def _agent_needs_id(self) -> MessageCreated:
         if self.sender_type == "agent" and self.agent_id is None:
             raise ValueError("`agent_id`: required when `sender_type` is 'agent'")
         return self
@@ -63,7 +63,7 @@ class ConversationStatusChanged(Base):
     type: Literal["conversation.status_changed"]
     conversation_id: Id128
     status: Literal["open", "pending", "snoozed", "resolved"]
-    agent_id: Optional[Id128] = None
+    agent_id: Id128 | None = None
 
 
 class ConversationRated(Base):
@@ -76,11 +76,11 @@ class AgentStatusChanged(Base):
     type: Literal["agent.status_changed"]
     agent_id: Id128
     status: Literal["live", "away", "offline"]
-    name: Optional[AgentName] = None
+    name: AgentName | None = None
 
 
 Event = Annotated[
-    Union[ConversationCreated, MessageCreated, ConversationStatusChanged, ConversationRated, AgentStatusChanged],
+    ConversationCreated | MessageCreated | ConversationStatusChanged | ConversationRated | AgentStatusChanged,
     Field(discriminator="type"),
 ]
 ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)

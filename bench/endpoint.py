@@ -84,14 +84,21 @@ def agent_status_history(n: int, now_us: int, changes: int = 1, span_us: int = H
     """Agent n's facts: `changes` status changes evenly spread over the `span_us` before now."""
     # event_ids shaped like UUIDs (36 characters), as producers commonly send them
     history = tuple(
-        (now_us - span_us * (k + 1) // changes, f"{n:08x}-{k:04x}-4000-8000-{k:012x}", _STATUS_ROUND[k % len(_STATUS_ROUND)])
+        (
+            now_us - span_us * (k + 1) // changes,
+            f"{n:08x}-{k:04x}-4000-8000-{k:012x}",
+            _STATUS_ROUND[k % len(_STATUS_ROUND)],
+        )
         for k in reversed(range(changes))
     )
     return AgentFacts(agent_id(n), history, (history[-1][0], history[-1][1], f"Agent {n}"))
 
 
 def agent_facts(now_us: int, agents: int = 25, changes: int = 1, span_us: int = HOUR_US) -> list[tuple[bytes, bytes]]:
-    return [(fact_key(ACCOUNT, agent_id(n)), encode_facts(agent_status_history(n, now_us, changes, span_us))) for n in range(agents)]
+    return [
+        (fact_key(ACCOUNT, agent_id(n)), encode_facts(agent_status_history(n, now_us, changes, span_us)))
+        for n in range(agents)
+    ]
 
 
 class LocalOverviews:
@@ -130,7 +137,13 @@ class LocalReports:
 
 
 def populate(
-    state: LiveState, conversations: int, *, agents: int = 25, span_us: int = WINDOW_US, status_changes: int = 1, status_span_us: int = HOUR_US
+    state: LiveState,
+    conversations: int,
+    *,
+    agents: int = 25,
+    span_us: int = WINDOW_US,
+    status_changes: int = 1,
+    status_span_us: int = HOUR_US,
 ) -> float:
     """Rebuild the views as the worker does after recovery; returns the seconds it took.
 
@@ -140,8 +153,14 @@ def populate(
     started = time.perf_counter()
     now_us = wall_clock_us()
     all_partitions = [(topic, p) for topic in ("conversations", "agents") for p in range(PARTITIONS)]
-    state.recovered(assigned=all_partitions, conversations=synthetic_facts(conversations, now_us, agents=agents, span_us=span_us),
-                    agents=agent_facts(now_us, agents, status_changes, status_span_us), next_offsets={}, highwaters={}, now_us=now_us)  # fmt: skip
+    state.recovered(
+        assigned=all_partitions,
+        conversations=synthetic_facts(conversations, now_us, agents=agents, span_us=span_us),
+        agents=agent_facts(now_us, agents, status_changes, status_span_us),
+        next_offsets={},
+        highwaters={},
+        now_us=now_us,
+    )
     return time.perf_counter() - started
 
 
@@ -150,7 +169,13 @@ async def bench_server(state: LiveState) -> AsyncIterator[tuple[str, str]]:
     """The real API over `state` (overview and report routes) plus `/bench/constant`: (base URL, token)."""
     key, token = issue_key(ACCOUNT, datetime.now(UTC))
     reports = (LocalReports(state), ReportSettings(retention_us=DEFAULT_RETENTION_US, clock_us=wall_clock_us))
-    api = create_app(overviews=LocalOverviews(state), keys=OneKey(key), readiness=AlwaysReady(), registry=CollectorRegistry(), reports=reports)
+    api = create_app(
+        overviews=LocalOverviews(state),
+        keys=OneKey(key),
+        readiness=AlwaysReady(),
+        registry=CollectorRegistry(),
+        reports=reports,
+    )
 
     async def constant(request: Request) -> Response:
         return ORJSONResponse({"status": "ok", "constant": True})
@@ -158,7 +183,9 @@ async def bench_server(state: LiveState) -> AsyncIterator[tuple[str, str]]:
     api.add_route(CONSTANT_PATH, constant, methods=["GET"])
     port = free_port()
     # As streams.worker serves it (faust.contrib.asgi.serve_asgi's uvicorn options).
-    server = uvicorn.Server(uvicorn.Config(api, host="127.0.0.1", port=port, loop="none", lifespan="on", log_config=None))
+    server = uvicorn.Server(
+        uvicorn.Config(api, host="127.0.0.1", port=port, loop="none", lifespan="on", log_config=None)
+    )
     serving = asyncio.create_task(server.serve())
     while not server.started:
         await asyncio.sleep(0.05)
@@ -179,8 +206,11 @@ async def measure(
     for _ in range(rounds):
         for name, path in routes.items():
             runs[name].append(await run_wrk(base_url + path, token=token, seconds=seconds, connections=connections))
-    return {name: max(results, key=lambda result: result["requests_per_s"]) | {"rounds_requests_per_s": [round(r["requests_per_s"]) for r in results]}
-            for name, results in runs.items()}  # fmt: skip
+    return {
+        name: max(results, key=lambda result: result["requests_per_s"])
+        | {"rounds_requests_per_s": [round(r["requests_per_s"]) for r in results]}
+        for name, results in runs.items()
+    }
 
 
 async def bench(sizes: list[int], seconds: float, connections: int, rounds: int) -> dict[str, Any]:
@@ -190,7 +220,10 @@ async def bench(sizes: list[int], seconds: float, connections: int, rounds: int)
         for size in sizes:
             build_s = populate(state, size)
             print(f"{size:,} conversations: views built in {build_s:.1f} s", flush=True)
-            runs[str(size)] = {"views_build_s": round(build_s, 2), **await measure(base_url, token, seconds, connections, rounds)}
+            runs[str(size)] = {
+                "views_build_s": round(build_s, 2),
+                **await measure(base_url, token, seconds, connections, rounds),
+            }
     return runs
 
 
@@ -205,25 +238,47 @@ def main() -> None:
     rows, summary = [], {}
     for size, run in runs.items():
         constant, overview = run["constant"], run["overview"]
-        summary[size] = {"overview_rps": round(overview["requests_per_s"]), "constant_rps": round(constant["requests_per_s"]),
-                         "ratio_to_constant": ratio(overview["requests_per_s"], constant["requests_per_s"]),
-                         "overview_p50_us": overview["p50_us"], "overview_p99_us": overview["p99_us"],
-                         "errors": overview["errors"] + constant["errors"]}  # fmt: skip
+        summary[size] = {
+            "overview_rps": round(overview["requests_per_s"]),
+            "constant_rps": round(constant["requests_per_s"]),
+            "ratio_to_constant": ratio(overview["requests_per_s"], constant["requests_per_s"]),
+            "overview_p50_us": overview["p50_us"],
+            "overview_p99_us": overview["p99_us"],
+            "errors": overview["errors"] + constant["errors"],
+        }
         for name in ("constant", "overview"):
-            rows.append([f"{int(size):,}", name, f"{run[name]['requests_per_s']:,.0f}", run[name]["p50_us"], run[name]["p99_us"], run[name]["errors"]])
+            rows.append(
+                [
+                    f"{int(size):,}",
+                    name,
+                    f"{run[name]['requests_per_s']:,.0f}",
+                    run[name]["p50_us"],
+                    run[name]["p99_us"],
+                    run[name]["errors"],
+                ]
+            )
     first, last = summary[str(args.sizes[0])], summary[str(args.sizes[-1])]
     result = {
         "baseline": f"GET {CONSTANT_PATH} (constant JSON) on the same server, same run",
-        "wrk": {"seconds": args.seconds, "connections": args.connections, "threads": 1, "rounds": args.rounds,
-                "figures": "per route and size, the wrk run with the most requests/s"},
-        "summary": summary, "raw": runs, "targets": TARGETS,
+        "wrk": {
+            "seconds": args.seconds,
+            "connections": args.connections,
+            "threads": 1,
+            "rounds": args.rounds,
+            "figures": "per route and size, the wrk run with the most requests/s",
+        },
+        "summary": summary,
+        "raw": runs,
+        "targets": TARGETS,
         "change_first_to_last_size": ratio(last["overview_rps"] - first["overview_rps"], first["overview_rps"]),
-    }  # fmt: skip
+    }
     path = write_result("endpoint", result)
     print(markdown_table(["conversations", "route", "requests/s", "p50 µs", "p99 µs", "errors"], rows))
     ratios = ", ".join(f"{int(size):,}: {figures['ratio_to_constant']:.2f}" for size, figures in summary.items())
-    print(f"overview/constant: {ratios}; requests/s change {args.sizes[0]:,} → {args.sizes[-1]:,}: "
-          f"{result['change_first_to_last_size']:+.1%}")
+    print(
+        f"overview/constant: {ratios}; requests/s change {args.sizes[0]:,} → {args.sizes[-1]:,}: "
+        f"{result['change_first_to_last_size']:+.1%}"
+    )
     print(f"written to {path}")
 
 

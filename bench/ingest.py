@@ -56,8 +56,12 @@ Timing = dict[str, float]  # "seconds" from first to last record, "cpu_s" in tha
 
 async def bare_consumer(deployment: Deployment, records: int) -> Timing:
     consumer = AIOKafkaConsumer(
-        deployment.conversation_topic, deployment.agent_topic, bootstrap_servers=deployment.kafka,
-        auto_offset_reset="earliest", enable_auto_commit=False, group_id=None,
+        deployment.conversation_topic,
+        deployment.agent_topic,
+        bootstrap_servers=deployment.kafka,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        group_id=None,
     )
     await consumer.start()
     seen, started, cpu = 0, 0.0, 0.0
@@ -82,8 +86,13 @@ async def bare_consumer(deployment: Deployment, records: int) -> Timing:
 async def faust_floor(deployment: Deployment, records: int, label: str) -> Timing:
     env = deployment.env(PINGBACK_APP_ID=f"{deployment.name}-{label}", PINGBACK_DATA_DIR=str(deployment.tmp / label))
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bench.faust_floor", str(records), env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "bench.faust_floor",
+        str(records),
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     out, err = await asyncio.wait_for(process.communicate(), timeout=600)
     # Faust's worker sends stdout through its logger, so the line may come out on stderr.
@@ -110,8 +119,11 @@ async def time_worker(worker: WorkerProcess, valid: int, invalid: int, timeout_s
         if not started and processed + rejected > 0:
             started, cpu = time.perf_counter(), process_cpu_s(worker.process.pid)
         if processed >= valid and rejected >= invalid:
-            return {"seconds": time.perf_counter() - started, "cpu_s": process_cpu_s(worker.process.pid) - cpu,
-                    "rerouted": metric(worker, "pingback_events_rerouted_total")}
+            return {
+                "seconds": time.perf_counter() - started,
+                "cpu_s": process_cpu_s(worker.process.pid) - cpu,
+                "rerouted": metric(worker, "pingback_events_rerouted_total"),
+            }
         await asyncio.sleep(POLL_S)
     raise AssertionError(f"worker did not catch up within {timeout_s} s:\n{worker.log_tail()}")
 
@@ -119,13 +131,34 @@ async def time_worker(worker: WorkerProcess, valid: int, invalid: int, timeout_s
 def start_profiler(worker: WorkerProcess, out: Path) -> subprocess.Popen[bytes]:
     py_spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
     assert worker.process is not None
-    return subprocess.Popen([py_spy, "record", "--pid", str(worker.process.pid), "--rate", "200", "--nonblocking",
-                             "--format", "raw", "--output", str(out)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    return subprocess.Popen(
+        [
+            py_spy,
+            "record",
+            "--pid",
+            str(worker.process.pid),
+            "--rate",
+            "200",
+            "--nonblocking",
+            "--format",
+            "raw",
+            "--output",
+            str(out),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
-async def run_worker(deployment: Deployment, label: str, valid: int, invalid: int, *,
-                     tree: Path | None = None, profile: Path | None = None) -> Timing:  # fmt: skip
+async def run_worker(
+    deployment: Deployment,
+    label: str,
+    valid: int,
+    invalid: int,
+    *,
+    tree: Path | None = None,
+    profile: Path | None = None,
+) -> Timing:
     env = {"PINGBACK_APP_ID": f"{deployment.name}-{label}"}
     if tree is not None:
         # PYTHONSAFEPATH: `python -m` would otherwise put the working directory (this tree) first.
@@ -155,26 +188,40 @@ async def bench(kafka: str, events: int, rounds: int, compare_tree: Path | None,
             "worker": lambda label: run_worker(deployment, label, valid, records - valid),
         }
         if compare_tree is not None:
-            contenders["compare_tree"] = lambda label: run_worker(deployment, label, valid, records - valid, tree=compare_tree)
+            contenders["compare_tree"] = lambda label: run_worker(
+                deployment, label, valid, records - valid, tree=compare_tree
+            )
         runs: dict[str, list[Timing]] = {name: [] for name in contenders}
         for round_ in range(rounds):
             for name, run in contenders.items():
                 runs[name].append(await run(f"{name}-{round_}"))
-                print(f"round {round_ + 1}/{rounds} {name}: {records / runs[name][-1]['seconds']:,.0f} records/s", flush=True)
+                print(
+                    f"round {round_ + 1}/{rounds} {name}: {records / runs[name][-1]['seconds']:,.0f} records/s",
+                    flush=True,
+                )
         if profile:
             await run_worker(deployment, "profiled", valid, records - valid, profile=RESULTS / "ingest-profile.txt")
     best = {name: min(timings, key=lambda timing: timing["seconds"]) for name, timings in runs.items()}
     rate = {name: records / timing["seconds"] for name, timing in best.items()}
     return {
-        "records": records, "valid": valid, "invalid": records - valid, "partitions": deployment.partitions,
-        "rounds": rounds, "compare_tree": str(compare_tree) if compare_tree else None,
+        "records": records,
+        "valid": valid,
+        "invalid": records - valid,
+        "partitions": deployment.partitions,
+        "rounds": rounds,
+        "compare_tree": str(compare_tree) if compare_tree else None,
         "baseline": "bare aiokafka consumer + decode_event, in the bench process",
-        "results": {name: {"events_per_s": round(rate[name]), "ratio_to_baseline": ratio(rate[name], rate["baseline"]),
-                           "cpu_us_per_event": round(1e6 * best[name]["cpu_s"] / records, 1),
-                           "rounds_events_per_s": [round(records / t["seconds"]) for t in runs[name]]}
-                    for name in best},
+        "results": {
+            name: {
+                "events_per_s": round(rate[name]),
+                "ratio_to_baseline": ratio(rate[name], rate["baseline"]),
+                "cpu_us_per_event": round(1e6 * best[name]["cpu_s"] / records, 1),
+                "rounds_events_per_s": [round(records / t["seconds"]) for t in runs[name]],
+            }
+            for name in best
+        },
         "targets": {"worker_events_per_s": TARGET_EVENTS_PER_S, "worker_ratio_to_baseline": TARGET_SHARE_OF_BASELINE},
-    }  # fmt: skip
+    }
 
 
 def main() -> None:
@@ -182,14 +229,20 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=150_000, help="distinct valid events to generate")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--compare-tree", type=Path, help="also run a worker from this source tree")
-    parser.add_argument("--profile", action="store_true", help="py-spy stacks of one more worker run: results/ingest-profile.txt")
+    parser.add_argument(
+        "--profile", action="store_true", help="py-spy stacks of one more worker run: results/ingest-profile.txt"
+    )
     args = parser.parse_args()
     with kafka_broker() as kafka:
         result = asyncio.run(bench(kafka, args.events, args.rounds, args.compare_tree, args.profile))
     path = write_result("ingest", result)
-    rows = [[name, f"{r['events_per_s']:,}", f"{r['ratio_to_baseline']:.3f}", r["cpu_us_per_event"]]
-            for name, r in result["results"].items()]  # fmt: skip
-    print(f"{result['records']:,} records ({result['invalid']:,} invalid), {result['partitions']} partitions, best of {args.rounds}")
+    rows = [
+        [name, f"{r['events_per_s']:,}", f"{r['ratio_to_baseline']:.3f}", r["cpu_us_per_event"]]
+        for name, r in result["results"].items()
+    ]
+    print(
+        f"{result['records']:,} records ({result['invalid']:,} invalid), {result['partitions']} partitions, best of {args.rounds}"
+    )
     print(markdown_table(["ingest", "events/s", "ratio to baseline", "CPU µs/event"], rows))
     print(f"written to {path}")
 

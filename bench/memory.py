@@ -40,7 +40,9 @@ def traced_views_bytes(facts: Any) -> int:
     gc.collect()
     tracemalloc.start()
     state = LiveState(views=Views(), partition_of=partitioner(PARTITIONS))
-    state.recovered(assigned=ASSIGNED, conversations=facts, agents=[], next_offsets={}, highwaters={}, now_us=wall_clock_us())
+    state.recovered(
+        assigned=ASSIGNED, conversations=facts, agents=[], next_offsets={}, highwaters={}, now_us=wall_clock_us()
+    )
     size = tracemalloc.get_traced_memory()[0]
     tracemalloc.stop()
     return size
@@ -51,10 +53,16 @@ def views_memory(small: int, large: int, accounts: int) -> dict[str, float]:
     at_small = traced_views_bytes(synthetic_facts(small, now))
     at_large = traced_views_bytes(synthetic_facts(large, now))
     per_conversation = (at_large - at_small) / (large - small)
-    many = traced_views_bytes(chain.from_iterable(synthetic_facts(1, now, account=f"acct-{n}") for n in range(accounts)))
-    return {"conversations": [small, large], "bytes": [at_small, at_large],
-            "bytes_per_conversation": round(per_conversation),
-            "accounts": accounts, "bytes_per_account": round(many / accounts - per_conversation)}  # fmt: skip
+    many = traced_views_bytes(
+        chain.from_iterable(synthetic_facts(1, now, account=f"acct-{n}") for n in range(accounts))
+    )
+    return {
+        "conversations": [small, large],
+        "bytes": [at_small, at_large],
+        "bytes_per_conversation": round(per_conversation),
+        "accounts": accounts,
+        "bytes_per_account": round(many / accounts - per_conversation),
+    }
 
 
 def rss_bytes(pid: int) -> int:
@@ -69,7 +77,9 @@ async def worker_memory(kafka: str, events: int) -> dict[str, int]:
         deployment = Deployment(kafka, f"bench-mem-{uuid.uuid4().hex[:8]}", Path(tmp), partitions=PARTITIONS)
         history = generate_history(now_us=now_us(), accounts=20, events=events, seed=6)
         valid = sum(record.valid for record in history)
-        conversations = len({(e.account_id, e.conversation_id) for e in decode_valid(history) if hasattr(e, "conversation_id")})
+        conversations = len(
+            {(e.account_id, e.conversation_id) for e in decode_valid(history) if hasattr(e, "conversation_id")}
+        )
         await deployment.ensure_topics()
         await deployment.produce(history)
         worker = deployment.start_worker()
@@ -94,18 +104,30 @@ def main() -> None:
     with kafka_broker() as kafka:
         small, large = (asyncio.run(worker_memory(kafka, events)) for events in args.worker_events)
     conversations = large["conversations"] - small["conversations"]
-    worker = {"runs": [small, large],
-              "rss_bytes_per_conversation": round((large["rss_bytes"] - small["rss_bytes"]) / conversations),
-              "state_disk_bytes_per_conversation": round((large["state_disk_bytes"] - small["state_disk_bytes"]) / conversations)}  # fmt: skip
-    result = {"baseline": "each figure is a difference between two sizes measured in the same run",
-              "views": views, "worker": worker}  # fmt: skip
+    worker = {
+        "runs": [small, large],
+        "rss_bytes_per_conversation": round((large["rss_bytes"] - small["rss_bytes"]) / conversations),
+        "state_disk_bytes_per_conversation": round(
+            (large["state_disk_bytes"] - small["state_disk_bytes"]) / conversations
+        ),
+    }
+    result = {
+        "baseline": "each figure is a difference between two sizes measured in the same run",
+        "views": views,
+        "worker": worker,
+    }
     path = write_result("memory", result)
-    print(markdown_table(["memory", "bytes"], [
-        ["views, per conversation (tracemalloc)", f"{views['bytes_per_conversation']:,}"],
-        ["views, per account (tracemalloc)", f"{views['bytes_per_account']:,}"],
-        ["worker RSS, per retained conversation", f"{worker['rss_bytes_per_conversation']:,}"],
-        ["RocksDB state on disk, per conversation", f"{worker['state_disk_bytes_per_conversation']:,}"],
-    ]))  # fmt: skip
+    print(
+        markdown_table(
+            ["memory", "bytes"],
+            [
+                ["views, per conversation (tracemalloc)", f"{views['bytes_per_conversation']:,}"],
+                ["views, per account (tracemalloc)", f"{views['bytes_per_account']:,}"],
+                ["worker RSS, per retained conversation", f"{worker['rss_bytes_per_conversation']:,}"],
+                ["RocksDB state on disk, per conversation", f"{worker['state_disk_bytes_per_conversation']:,}"],
+            ],
+        )
+    )
     print(f"written to {path}")
 
 

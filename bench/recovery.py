@@ -32,8 +32,10 @@ async def seconds_to_ready(deployment: Deployment, data_dir: Path) -> dict[str, 
     worker = deployment.start_worker(data_dir=data_dir)
     try:
         await asyncio.to_thread(worker.wait_ready, 600)
-        return {"seconds": round(time.monotonic() - started, 2),
-                "changelog_records_read": metric(worker, "pingback_changelog_records_recovered_total")}  # fmt: skip
+        return {
+            "seconds": round(time.monotonic() - started, 2),
+            "changelog_records_read": metric(worker, "pingback_changelog_records_recovered_total"),
+        }
     finally:
         worker.stop()
 
@@ -60,16 +62,23 @@ async def bench(kafka: str, events: int) -> dict[str, Any]:
         lost = await seconds_to_ready(deployment, Path(tmp) / "lost")
     replay_rate, bare_rate = len(history) / replay["seconds"], len(history) / bare["seconds"]
     return {
-        "records": len(history), "partitions": 8,
-        "replay": {"events_per_s": round(replay_rate), "baseline_events_per_s": round(bare_rate),
-                   "ratio_to_baseline": ratio(replay_rate, bare_rate),
-                   "cpu_us_per_event": round(1e6 * replay["cpu_s"] / len(history), 1)},
-        "restart_to_ready": {"empty_deployment_baseline": baseline_ready, "local_state_intact": intact,
-                             "local_state_lost": lost,
-                             "ratio_intact_to_baseline": ratio(intact["seconds"], baseline_ready["seconds"]),
-                             "ratio_lost_to_baseline": ratio(lost["seconds"], baseline_ready["seconds"])},
+        "records": len(history),
+        "partitions": 8,
+        "replay": {
+            "events_per_s": round(replay_rate),
+            "baseline_events_per_s": round(bare_rate),
+            "ratio_to_baseline": ratio(replay_rate, bare_rate),
+            "cpu_us_per_event": round(1e6 * replay["cpu_s"] / len(history), 1),
+        },
+        "restart_to_ready": {
+            "empty_deployment_baseline": baseline_ready,
+            "local_state_intact": intact,
+            "local_state_lost": lost,
+            "ratio_intact_to_baseline": ratio(intact["seconds"], baseline_ready["seconds"]),
+            "ratio_lost_to_baseline": ratio(lost["seconds"], baseline_ready["seconds"]),
+        },
         "baseline": "replay: bare aiokafka consumer + decode_event on the same topics; restart: a worker of an empty deployment",
-    }  # fmt: skip
+    }
 
 
 def main() -> None:
@@ -80,14 +89,31 @@ def main() -> None:
         result = asyncio.run(bench(kafka, args.events))
     path = write_result("recovery", result)
     replay, ready = result["replay"], result["restart_to_ready"]
-    print(markdown_table(["recovery", "figure", "baseline", "ratio"], [
-        ["replay from the start (empty state)", f"{replay['events_per_s']:,} events/s",
-         f"{replay['baseline_events_per_s']:,} events/s", f"{replay['ratio_to_baseline']:.3f}"],
-        ["restart to ready, local RocksDB intact", f"{ready['local_state_intact']['seconds']} s",
-         f"{ready['empty_deployment_baseline']['seconds']} s", f"{ready['ratio_intact_to_baseline']:.2f}"],
-        ["restart to ready, local state lost", f"{ready['local_state_lost']['seconds']} s",
-         f"{ready['empty_deployment_baseline']['seconds']} s", f"{ready['ratio_lost_to_baseline']:.2f}"],
-    ]))  # fmt: skip
+    print(
+        markdown_table(
+            ["recovery", "figure", "baseline", "ratio"],
+            [
+                [
+                    "replay from the start (empty state)",
+                    f"{replay['events_per_s']:,} events/s",
+                    f"{replay['baseline_events_per_s']:,} events/s",
+                    f"{replay['ratio_to_baseline']:.3f}",
+                ],
+                [
+                    "restart to ready, local RocksDB intact",
+                    f"{ready['local_state_intact']['seconds']} s",
+                    f"{ready['empty_deployment_baseline']['seconds']} s",
+                    f"{ready['ratio_intact_to_baseline']:.2f}",
+                ],
+                [
+                    "restart to ready, local state lost",
+                    f"{ready['local_state_lost']['seconds']} s",
+                    f"{ready['empty_deployment_baseline']['seconds']} s",
+                    f"{ready['ratio_lost_to_baseline']:.2f}",
+                ],
+            ],
+        )
+    )
     print(f"written to {path}")
 
 

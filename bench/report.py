@@ -42,7 +42,15 @@ from analytics.window import Views
 from api.app import OVERVIEW_PATH
 from api.report import REPORT_PATH
 from bench.common import markdown_table, ratio, write_result
-from bench.endpoint import CONSTANT_PATH, PARTITIONS, agent_status_history, bench_server, measure, populate, synthetic_facts
+from bench.endpoint import (
+    CONSTANT_PATH,
+    PARTITIONS,
+    agent_status_history,
+    bench_server,
+    measure,
+    populate,
+    synthetic_facts,
+)
 from streams.live_state import LiveState
 from streams.partitioning import partitioner
 from streams.topology import wall_clock_us
@@ -52,8 +60,12 @@ SPAN_US = 89 * DAY_US  # every conversation inside the default 90-day retention
 AGENTS = 200
 REPORTS = ("day_90", "hour_30", "agent_30")
 MIXED = "day_90"  # the report run beside the overview's load
-TARGETS = {"report_p99_us": {"10000": 5_000, "1000000": 50_000}, "overview_p99_us": 5_000,
-           "overview_ratio_to_constant": 0.80, "bytes_per_conversation": 2_000}  # fmt: skip
+TARGETS = {
+    "report_p99_us": {"10000": 5_000, "1000000": 50_000},
+    "overview_p99_us": 5_000,
+    "overview_ratio_to_constant": 0.80,
+    "bytes_per_conversation": 2_000,
+}
 UTC = ZoneInfo("UTC")
 
 
@@ -63,19 +75,27 @@ def report_paths(now_us: int) -> dict[str, str]:
     hour_us = (now_us - 30 * DAY_US) // HOUR_US * HOUR_US + HOUR_US
     last_30 = format_instant(hour_us, UTC)
     queries = {
-        "day_90": {"since": (today - timedelta(days=89)).isoformat(), "until": (today + timedelta(days=1)).isoformat(), "group_by": "day"},
+        "day_90": {
+            "since": (today - timedelta(days=89)).isoformat(),
+            "until": (today + timedelta(days=1)).isoformat(),
+            "group_by": "day",
+        },
         "hour_30": {"since": last_30, "group_by": "hour"},
         "agent_30": {"since": last_30, "breakdown": "agent"},
-    }  # fmt: skip
+    }
     return {name: f"{REPORT_PATH}?{urlencode(query)}" for name, query in queries.items()}
 
 
-async def bench_http(sizes: list[int], seconds: float, connections: int, rounds: int, status_changes: int) -> dict[str, Any]:
+async def bench_http(
+    sizes: list[int], seconds: float, connections: int, rounds: int, status_changes: int
+) -> dict[str, Any]:
     state = LiveState(views=Views(), partition_of=partitioner(PARTITIONS))
     runs: dict[str, Any] = {}
     async with bench_server(state) as (base_url, token):
         for size in sizes:
-            build_s = populate(state, size, agents=AGENTS, span_us=SPAN_US, status_changes=status_changes, status_span_us=SPAN_US)
+            build_s = populate(
+                state, size, agents=AGENTS, span_us=SPAN_US, status_changes=status_changes, status_span_us=SPAN_US
+            )
             print(f"{size:,} conversations: views built in {build_s:.1f} s", flush=True)
             reports = report_paths(wall_clock_us())
             routes = {"constant": CONSTANT_PATH, "overview": OVERVIEW_PATH, **reports}
@@ -86,8 +106,13 @@ async def bench_http(sizes: list[int], seconds: float, connections: int, rounds:
                 run_wrk(base_url + OVERVIEW_PATH, token=token, seconds=seconds, connections=connections),
                 run_wrk(base_url + reports[MIXED], token=token, seconds=seconds, connections=1),
             )
-            runs[str(size)] = {"views_build_s": round(build_s, 2), "paths": reports, "loaded": loaded, "alone": alone,
-                               "overview_beside_report": {"overview": overview, MIXED: report}}  # fmt: skip
+            runs[str(size)] = {
+                "views_build_s": round(build_s, 2),
+                "paths": reports,
+                "loaded": loaded,
+                "alone": alone,
+                "overview_beside_report": {"overview": overview, MIXED: report},
+            }
     return runs
 
 
@@ -118,7 +143,9 @@ def memory(sizes: list[int], status_events: tuple[int, int]) -> dict[str, Any]:
 
     def histories(changes: int) -> list[AgentFacts]:
         # decoded from storage, as the views hold them
-        return [decode_agent_facts(encode_facts(agent_status_history(n, now_us, changes, SPAN_US))) for n in range(AGENTS)]
+        return [
+            decode_agent_facts(encode_facts(agent_status_history(n, now_us, changes, SPAN_US))) for n in range(AGENTS)
+        ]
 
     few, many = status_events
     held = [traced_bytes(partial(histories, k)) for k in status_events]
@@ -142,17 +169,27 @@ def summarise(runs: dict[str, Any]) -> dict[str, Any]:
         beside = run["overview_beside_report"]["overview"]
         figures: dict[str, Any] = {
             "constant_rps": round(constant["requests_per_s"]),
-            "overview_rps": round(overview["requests_per_s"]), "overview_p50_us": overview["p50_us"], "overview_p99_us": overview["p99_us"],
+            "overview_rps": round(overview["requests_per_s"]),
+            "overview_p50_us": overview["p50_us"],
+            "overview_p99_us": overview["p99_us"],
             "overview_ratio_to_constant": ratio(overview["requests_per_s"], constant["requests_per_s"]),
-            f"overview_beside_{MIXED}": {"rps": round(beside["requests_per_s"]), "p50_us": beside["p50_us"], "p99_us": beside["p99_us"],
-                                         "max_us": beside["max_us"]},
-        }  # fmt: skip
+            f"overview_beside_{MIXED}": {
+                "rps": round(beside["requests_per_s"]),
+                "p50_us": beside["p50_us"],
+                "p99_us": beside["p99_us"],
+                "max_us": beside["max_us"],
+            },
+        }
         for name in REPORTS:
             figures[name] = {
-                "rps": round(loaded[name]["requests_per_s"], 1), "p50_us": loaded[name]["p50_us"], "p99_us": loaded[name]["p99_us"],
-                "alone_rps": round(alone[name]["requests_per_s"], 1), "alone_p50_us": alone[name]["p50_us"],
-                "alone_p99_us": alone[name]["p99_us"], "errors": loaded[name]["errors"] + alone[name]["errors"],
-            }  # fmt: skip
+                "rps": round(loaded[name]["requests_per_s"], 1),
+                "p50_us": loaded[name]["p50_us"],
+                "p99_us": loaded[name]["p99_us"],
+                "alone_rps": round(alone[name]["requests_per_s"], 1),
+                "alone_p50_us": alone[name]["p50_us"],
+                "alone_p99_us": alone[name]["p99_us"],
+                "errors": loaded[name]["errors"] + alone[name]["errors"],
+            }
         summary[size] = figures
     return summary
 
@@ -172,25 +209,61 @@ def main() -> None:
     mem = memory(args.memory_sizes, (status_changes // 10, status_changes))
     result = {
         "baseline": f"GET {CONSTANT_PATH} (constant JSON) and the overview on the same server, same run",
-        "wrk": {"seconds": args.seconds, "connections": args.connections, "alone_connections": 1, "threads": 1, "rounds": args.rounds,
-                "figures": "per route and size, the wrk run with the most requests/s"},
+        "wrk": {
+            "seconds": args.seconds,
+            "connections": args.connections,
+            "alone_connections": 1,
+            "threads": 1,
+            "rounds": args.rounds,
+            "figures": "per route and size, the wrk run with the most requests/s",
+        },
         "data": {"span_days": SPAN_US // DAY_US, "agents": AGENTS, "status_changes_per_agent": status_changes},
-        "summary": summary, "memory": mem, "raw": runs, "targets": TARGETS,
-    }  # fmt: skip
+        "summary": summary,
+        "memory": mem,
+        "raw": runs,
+        "targets": TARGETS,
+    }
     path = write_result("report", result)
     rows = []
     for size, figures in summary.items():
-        rows.append([f"{int(size):,}", "overview", f"{figures['overview_rps']:,}", figures["overview_p50_us"], figures["overview_p99_us"],
-                     f"constant {figures['constant_rps']:,} req/s, ratio {figures['overview_ratio_to_constant']:.2f}"])  # fmt: skip
+        rows.append(
+            [
+                f"{int(size):,}",
+                "overview",
+                f"{figures['overview_rps']:,}",
+                figures["overview_p50_us"],
+                figures["overview_p99_us"],
+                f"constant {figures['constant_rps']:,} req/s, ratio {figures['overview_ratio_to_constant']:.2f}",
+            ]
+        )
         beside = figures[f"overview_beside_{MIXED}"]
-        rows.append([f"{int(size):,}", f"overview beside {MIXED}", f"{beside['rps']:,}", beside["p50_us"], beside["p99_us"], f"max {beside['max_us']}"])
+        rows.append(
+            [
+                f"{int(size):,}",
+                f"overview beside {MIXED}",
+                f"{beside['rps']:,}",
+                beside["p50_us"],
+                beside["p99_us"],
+                f"max {beside['max_us']}",
+            ]
+        )
         for name in REPORTS:
             f = figures[name]
-            rows.append([f"{int(size):,}", name, f"{f['rps']:,}", f["p50_us"], f["p99_us"],
-                         f"alone: {f['alone_rps']:,} req/s, p50 {f['alone_p50_us']}, p99 {f['alone_p99_us']}; errors {f['errors']}"])  # fmt: skip
+            rows.append(
+                [
+                    f"{int(size):,}",
+                    name,
+                    f"{f['rps']:,}",
+                    f["p50_us"],
+                    f["p99_us"],
+                    f"alone: {f['alone_rps']:,} req/s, p50 {f['alone_p50_us']}, p99 {f['alone_p99_us']}; errors {f['errors']}",
+                ]
+            )
     print(markdown_table(["conversations", "route", "requests/s", "p50 µs", "p99 µs", "notes"], rows))
-    print(f"report rows: {mem['rows_bytes_per_conversation']} B/conversation (marginal {mem['rows_bytes_per_conversation_marginal']}); "
-          f"status history {mem['status_history_bytes_per_event']} B/event held, {mem['status_history_stored_bytes_per_event']} B stored")  # fmt: skip
+    print(
+        f"report rows: {mem['rows_bytes_per_conversation']} B/conversation (marginal {mem['rows_bytes_per_conversation_marginal']}); "
+        f"status history {mem['status_history_bytes_per_event']} B/event held, {mem['status_history_stored_bytes_per_event']} B stored"
+    )
     print(f"written to {path}")
 
 

@@ -64,13 +64,16 @@ async def follow(client: httpx.AsyncClient, url: str, account: Account, connecte
                     recorded += 1
 
 
-async def run_phase(worker: WorkerProcess, deployment: Deployment, accounts: list[Account], streams: int,
-                    probes: int, gap_s: float) -> list[float]:  # fmt: skip
+async def run_phase(
+    worker: WorkerProcess, deployment: Deployment, accounts: list[Account], streams: int, probes: int, gap_s: float
+) -> list[float]:
     url = worker.base_url + STREAM_PATH
     limits = httpx.Limits(max_connections=None, max_keepalive_connections=None)
     async with httpx.AsyncClient(limits=limits, timeout=httpx.Timeout(10, read=None)) as client:
         connected = [asyncio.Event() for _ in range(streams)]
-        readers = [asyncio.create_task(follow(client, url, accounts[n % len(accounts)], connected[n])) for n in range(streams)]
+        readers = [
+            asyncio.create_task(follow(client, url, accounts[n % len(accounts)], connected[n])) for n in range(streams)
+        ]
         await asyncio.wait_for(asyncio.gather(*(event.wait() for event in connected)), timeout=120)
         for account in accounts:
             account.latencies.clear()
@@ -80,9 +83,16 @@ async def run_phase(worker: WorkerProcess, deployment: Deployment, accounts: lis
             for n in range(probes):
                 account = accounts[n % len(accounts)]
                 total = (account.probes[-1].total if account.probes else 0) + 1
-                value = orjson.dumps({"event_id": uuid.uuid4().hex, "type": "conversation.created",
-                                      "account_id": account.account_id, "conversation_id": uuid.uuid4().hex,
-                                      "channel": "widget", "occurred_at": datetime.now(UTC).isoformat()})  # fmt: skip
+                value = orjson.dumps(
+                    {
+                        "event_id": uuid.uuid4().hex,
+                        "type": "conversation.created",
+                        "account_id": account.account_id,
+                        "conversation_id": uuid.uuid4().hex,
+                        "channel": "widget",
+                        "occurred_at": datetime.now(UTC).isoformat(),
+                    }
+                )
                 account.probes.append(Probe(total, time.perf_counter()))
                 await producer.send_and_wait(deployment.conversation_topic, value, key=account.account_id.encode())
                 await asyncio.sleep(gap_s)
@@ -96,8 +106,12 @@ async def run_phase(worker: WorkerProcess, deployment: Deployment, accounts: lis
 
 def percentiles(latencies: list[float]) -> dict[str, float]:
     cuts = statistics.quantiles(latencies, n=100, method="inclusive")
-    return {"samples": len(latencies), "p50_ms": round(1000 * cuts[49], 1), "p99_ms": round(1000 * cuts[98], 1),
-            "max_ms": round(1000 * max(latencies), 1)}  # fmt: skip
+    return {
+        "samples": len(latencies),
+        "p50_ms": round(1000 * cuts[49], 1),
+        "p99_ms": round(1000 * cuts[98], 1),
+        "max_ms": round(1000 * max(latencies), 1),
+    }
 
 
 async def bench(kafka: str, streams: int, account_count: int, probes: int, gap_s: float) -> dict[str, Any]:
@@ -129,13 +143,18 @@ def main() -> None:
         phases = asyncio.run(bench(kafka, args.streams, args.accounts, args.probes, args.gap))
     result = {
         "baseline": f"the same probes with one stream per account ({args.accounts} streams)",
-        "probes": args.probes, "accounts": args.accounts, "gap_s": args.gap, "phases": phases,
+        "probes": args.probes,
+        "accounts": args.accounts,
+        "gap_s": args.gap,
+        "phases": phases,
         "p99_ratio_fan_out_to_baseline": ratio(phases["fan_out"]["p99_ms"], phases["baseline"]["p99_ms"]),
         "targets": {"p99_ms": 1000 * TARGET_P99_S},
-    }  # fmt: skip
+    }
     path = write_result("wallboard", result)
-    rows = [[label, phase["streams"], phase["samples"], phase["p50_ms"], phase["p99_ms"], phase["max_ms"]]
-            for label, phase in phases.items()]  # fmt: skip
+    rows = [
+        [label, phase["streams"], phase["samples"], phase["p50_ms"], phase["p99_ms"], phase["max_ms"]]
+        for label, phase in phases.items()
+    ]
     print(markdown_table(["wallboard", "streams", "samples", "p50 ms", "p99 ms", "max ms"], rows))
     print(f"written to {path}")
 
