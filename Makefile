@@ -12,7 +12,7 @@ WRK := /usr/bin/wrk
 # Debian packages need root: use sudo when not already root.
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: setup test kafka kafka-stop demo bench constraints clean
+.PHONY: setup lint test kafka kafka-stop demo bench constraints clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -29,7 +29,13 @@ $(CHROMIUM) $(WRK):
 	$(SUDO) apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium wrk
 
-test: setup $(CHROMIUM) $(WRK)
+# Formatting, lint and types (ruff, mypy; configured in pyproject.toml): zero findings.
+lint: $(STAMP)
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+
+test: setup $(CHROMIUM) $(WRK) lint
 	$(PY) -m pytest
 
 # Every benchmark (bench/README.md): one throwaway Kafka broker, results in bench/results/*.json,

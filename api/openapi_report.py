@@ -27,7 +27,7 @@ def report_schemas() -> JsonObject:
     _, components = msgspec.json.schema_components(
         [Report, PeriodFigures, SeriesPeriod, ChannelRow, AgentRow], ref_template=_REF
     )
-    components = portable(components)
+    components = dict(portable(components))
     rows = {
         "anyOf": [  # not oneOf: an empty array is both
             {"type": "array", "items": {"$ref": _REF.format(name="ChannelRow")}},

@@ -119,7 +119,7 @@ def _message_created(payload: dict[str, Any]) -> list[Event] | Ignored:
         )
     if payload.get("private") is True:
         return Ignored("a private note is not a reply")
-    sender = payload.get("sender") if isinstance(payload.get("sender"), dict) else {}
+    sender = _dict_or_empty(payload.get("sender"))
     if kind == "incoming":
         who: Event = {"sender_type": "contact"}
     elif kind == "outgoing" and sender.get("type") == "user":
@@ -162,8 +162,8 @@ def _status_changed(payload: dict[str, Any]) -> list[Event]:
 
 
 def _message_updated(payload: dict[str, Any]) -> list[Event] | Ignored:
-    attributes = payload.get("content_attributes") if isinstance(payload.get("content_attributes"), dict) else {}
-    submitted = attributes.get("submitted_values") if isinstance(attributes.get("submitted_values"), dict) else {}
+    attributes = _dict_or_empty(payload.get("content_attributes"))
+    submitted = _dict_or_empty(attributes.get("submitted_values"))
     response = submitted.get("csat_survey_response")
     if payload.get("content_type") != "input_csat" or not isinstance(response, dict) or "rating" not in response:
         return Ignored("a message update without a submitted CSAT rating")
@@ -190,6 +190,11 @@ def _conversation_id(payload: dict[str, Any]) -> str:
     # `id` is the display id in today's payloads; older ones named it `display_id`.
     field = "display_id" if "display_id" in conversation else "id"
     return _id(conversation, field, f"conversation.{field}")
+
+
+def _dict_or_empty(value: Any) -> dict[str, Any]:
+    """`value` when it is a JSON object, else an empty one: an optional part that may be missing."""
+    return value if isinstance(value, dict) else {}
 
 
 def _object(payload: dict[str, Any], field: str) -> dict[str, Any]:

@@ -100,7 +100,8 @@ def _by_last_occurrences(value: bytes) -> Event | None:
     way (orjson keeps the last occurrence, at every depth), so valid records pay nothing for it.
     """
     try:
-        return _DECODER.decode(orjson.dumps(orjson.loads(value)))
+        event: Event = _DECODER.decode(orjson.dumps(orjson.loads(value)))
+        return event
     except (orjson.JSONDecodeError, msgspec.ValidationError, msgspec.DecodeError, TypeError):
         return None
 
