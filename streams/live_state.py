@@ -26,14 +26,17 @@ from analytics.report import ReportQuery
 from analytics.window import Views
 from api.ports import RETRY_AFTER_S, NotReady
 from streams.ingest import account_of
+from streams.lease import Lease
 
 TopicPartition = tuple[str, int]
 
 
 class LiveState:
-    def __init__(self, *, views: Views, partition_of: Callable[[str], int]) -> None:
+    def __init__(self, *, views: Views, partition_of: Callable[[str], int], lease: Lease | None = None) -> None:
         self.views = views
         self.partition_of = partition_of
+        # Without one (tests of the other rules), the worker never counts as paused.
+        self.lease = lease if lease is not None else Lease(session_timeout_s=float("inf"))
         self._recovering = True
         self._assigned: set[TopicPartition] = set()
         self._catch_up_targets: dict[TopicPartition, int] = {}
@@ -78,6 +81,7 @@ class LiveState:
         # The consumer resumes every assigned partition from its committed offset: stopped records are read again.
         self._stopped = {}
         self._recovering = False
+        self.lease.renewed()
 
     def reached(self, tp: TopicPartition, next_offset: int) -> None:
         """Everything in `tp` below `next_offset` is folded (here, or by the group and committed)."""
@@ -122,6 +126,9 @@ class LiveState:
     def check_serving(self, account_id: str) -> None:
         if self._recovering:
             raise NotReady(RETRY_AFTER_S, "this worker is recovering state after a rebalance")
+        paused = self.lease.suspended()
+        if paused:
+            raise NotReady(RETRY_AFTER_S, paused)
         if not self.owns(account_id):
             raise NotReady(RETRY_AFTER_S, "the account's partition is moving between workers")
         partition = self.partition_of(account_id)
@@ -135,6 +142,9 @@ class LiveState:
     def readiness(self) -> tuple[bool, str]:
         if self._recovering:
             return False, "recovering state"
+        paused = self.lease.suspended()
+        if paused:
+            return False, paused
         if self._stopped:
             (topic, partition), reason = next(iter(self._stopped.items()))
             return False, f"stopped on {len(self._stopped)} partition(s), first {topic}/{partition}: {reason}"

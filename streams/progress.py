@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 import faust
 from aiokafka.admin import AIOKafkaAdminClient
 
+from streams.lease import TICK_S
 from streams.live_state import LiveState, TopicPartition
 from streams.metrics import ProcessorMetrics
 from streams.settings import Settings
@@ -40,6 +41,11 @@ class Progress:
         )
         app.timer(LAG_INTERVAL_S, name="measure-progress")(lambda: self._guarded("lag and stall check", self._measure))
         app.on_before_shutdown.connect(self._close_admin)
+        # The lease's tick: a late one is how a pause of this worker shows (streams.lease).
+        app.timer(TICK_S, name="lease-tick")(self._tick)
+
+    async def _tick(self) -> None:
+        self.state.lease.tick()
 
     async def _guarded(self, what: str, check: Callable[[], Awaitable[None]]) -> None:
         # An exception would end the timer for good, and with it stall detection; a broker that

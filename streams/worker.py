@@ -34,6 +34,7 @@ from streams.log_limits import limit_repeats
 from streams.app import create_faust_app
 from streams.event_sink import KafkaEventSink
 from streams.keyring import KeyRing
+from streams.lease import Lease
 from streams.live_state import LiveState
 from streams.metrics import ProcessorMetrics
 from streams.partitioning import partitioner
@@ -107,7 +108,11 @@ def build_worker_app(settings: Settings, supervisor: Supervisor | None = None) -
     """The Faust app with its topology and the API mounted; nothing runs until the worker starts."""
     registry = CollectorRegistry()
     app = create_faust_app(settings)
-    state = LiveState(views=Views(), partition_of=partitioner(settings.partitions))
+    state = LiveState(
+        views=Views(),
+        partition_of=partitioner(settings.partitions),
+        lease=Lease(session_timeout_s=settings.session_timeout_s),
+    )
     topology = Topology(app, settings, state=state, metrics=ProcessorMetrics(registry))
     keyring = KeyRing(bootstrap_servers=settings.bootstrap_list, topic=settings.keys_topic)
 
