@@ -8,8 +8,9 @@ holds for ever, so clipping to T makes it accrue up to T.
 
 from __future__ import annotations
 
+import itertools
 from bisect import bisect_left, bisect_right
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from analytics.facts import AgentStatusFact
 
@@ -23,12 +24,17 @@ def status_time_us(history: Sequence[AgentStatusFact], lo_us: int, hi_us: int) -
     # report of 30 days walks 30 days of history, not the whole retention.
     first = max(bisect_right(history, lo_us, key=_instant) - 1, 0)
     last = bisect_left(history, hi_us, key=_instant)
-    for index in range(first, last):
-        since_us, _, status = history[index]
-        until_us = history[index + 1][0] if index + 1 < len(history) else hi_us
-        start, end = max(since_us, lo_us), min(until_us, hi_us)
-        if end > start:
-            spent[status] = spent.get(status, 0) + end - start
+    if first >= last:
+        return spent
+    held_from_us, _, holding = history[first]
+    held_from_us = max(held_from_us, lo_us)
+    # Every later change in the range lies inside [lo, hi): only the first and the last segment clip.
+    for since_us, _, status in itertools.islice(history, first + 1, last):
+        if since_us > held_from_us:
+            spent[holding] = spent.get(holding, 0) + since_us - held_from_us
+        held_from_us, holding = since_us, status
+    if hi_us > held_from_us:
+        spent[holding] = spent.get(holding, 0) + hi_us - held_from_us
     return spent
 
 
@@ -42,9 +48,9 @@ def _instant(change: AgentStatusFact) -> int:
     return change[0]
 
 
-def was_active(history: Sequence[AgentStatusFact], lo_us: int, last_us: int) -> bool:
-    """Whether the agent was live or away at any instant of [lo_us, last_us] (both included)."""
+def was_active(spent: Mapping[str, int], history: Sequence[AgentStatusFact], lo_us: int, last_us: int) -> bool:
+    """Whether the agent was live or away at any instant of [lo_us, last_us] (both included), given
+    what `status_time_us` says it spent in [lo_us, last_us)."""
     if last_us < lo_us:
         return False
-    spent = status_time_us(history, lo_us, last_us)
     return any(spent.get(status, 0) for status in ACTIVE) or status_at(history, last_us) in ACTIVE

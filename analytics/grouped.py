@@ -14,7 +14,9 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from analytics.time import SECOND_US
+from analytics.time import HOUR_US, SECOND_US
+
+QUARTER_US = HOUR_US // 4
 
 Ints = npt.NDArray[np.int64]
 
@@ -26,7 +28,17 @@ def select(times_us: Ints, lo_us: int, hi_us: int) -> Ints:
 
 def period_of(times_us: Ints, bounds_us: Ints) -> Ints:
     """For times inside [bounds[0], bounds[-1]): the index of the period [bounds[i], bounds[i+1]) holding each."""
-    return np.searchsorted(bounds_us, times_us, side="right") - 1
+    inner = bounds_us[1:-1]
+    if len(inner) == 0:
+        return np.zeros(len(times_us), np.int64)
+    if np.any(inner % QUARTER_US):  # a unit start off the quarter hour: no zone has one today
+        return np.searchsorted(bounds_us, times_us, side="right") - 1
+    # Every unit starts on a quarter hour, so a table of quarter hours → period replaces a binary
+    # search per item (~10x faster over a million items).
+    base_us = int(bounds_us[0]) - int(bounds_us[0]) % QUARTER_US
+    quarters = (int(bounds_us[-1]) - 1 - base_us) // QUARTER_US + 1
+    period_of_quarter = np.searchsorted((inner - base_us) // QUARTER_US, np.arange(quarters), side="right")
+    return period_of_quarter[(times_us - base_us) // QUARTER_US]
 
 
 def counts(groups: Ints, n_groups: int, weights: Ints | None = None) -> list[int]:
@@ -47,6 +59,8 @@ class DurationStats:
 
 
 def duration_stats(groups: Ints, durations_us: Ints, n_groups: int) -> DurationStats:
+    if n_groups == 1:
+        return _one_group(durations_us)
     n = np.bincount(groups, minlength=n_groups)
     whole = np.bincount(groups, weights=durations_us // SECOND_US, minlength=n_groups)
     part = np.bincount(groups, weights=durations_us % SECOND_US, minlength=n_groups)
@@ -57,6 +71,17 @@ def duration_stats(groups: Ints, durations_us: Ints, n_groups: int) -> DurationS
     medians = _kth(ordered, starts, (n + 1) // 2, present)
     p90s = _kth(ordered, starts, (9 * n + 9) // 10, present)
     return DurationStats(n.tolist(), sums, medians, p90s)
+
+
+def _one_group(durations_us: Ints) -> DurationStats:
+    """A period's totals: two selections in linear time instead of a sort."""
+    n = len(durations_us)
+    if n == 0:
+        return DurationStats([0], [0], [None], [None])
+    median_at, p90_at = (n + 1) // 2 - 1, (9 * n + 9) // 10 - 1
+    chosen = np.partition(durations_us, (median_at, p90_at))
+    total_us = int((durations_us // SECOND_US).sum()) * SECOND_US + int((durations_us % SECOND_US).sum())
+    return DurationStats([n], [total_us], [int(chosen[median_at])], [int(chosen[p90_at])])
 
 
 def _by_group_then_value(groups: Ints, values: Ints) -> Ints:

@@ -178,11 +178,11 @@ def agent_rows(
     for code, agent_id in enumerate(rows.agents.names):
         facts = agents.get(agent_id)
         history = () if facts is None else facts.history
-        if not grouped.has_items(code) and not was_active(history, since_us, status_end_us):
+        spent = status_time_us(history, since_us, status_end_us)
+        if not grouped.has_items(code) and not was_active(spent, history, since_us, status_end_us):
             continue
         figures = grouped.figures(code)
         del figures["total_conversations"], figures["resolution_rate"]
-        spent = status_time_us(history, since_us, status_end_us)
         found.append(
             AgentRow(
                 agent_id=agent_id,

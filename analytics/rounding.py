@@ -25,6 +25,9 @@ def apportion_tenths(counts: Mapping[str, int]) -> dict[str, float]:
     Remainders are compared exactly (as integers over the same total); equal remainders go to the
     key that sorts first. Ordered by share, largest first, then by key; `{}` when all are zero.
     """
+    if len(counts) == 1:  # most periods of a fine-grained series: no arithmetic needed
+        ((key, count),) = counts.items()
+        return {key: 100.0} if count else {}
     total = sum(counts.values())
     if not total:
         return {}
