@@ -16,8 +16,9 @@ import sys
 from typing import Any
 
 from bench.common import RESULTS, kafka_broker, markdown_table
+from bench.http_ingest import summary as http_ingest_summary
 
-BENCHMARKS = ["ingest", "endpoint", "report", "wallboard", "recovery", "memory"]
+BENCHMARKS = ["ingest", "endpoint", "report", "wallboard", "recovery", "memory", "http_ingest"]
 REPORT_NAMES = {"day_90": "90 days by day", "hour_30": "30 days by hour", "agent_30": "30 days by agent"}
 
 
@@ -26,7 +27,7 @@ def load(name: str) -> dict[str, Any]:
 
 
 def summary() -> str:
-    ingest, endpoint, report, wall, recovery, memory = (load(name) for name in BENCHMARKS)
+    ingest, endpoint, report, wall, recovery, memory, http = (load(name) for name in BENCHMARKS)
     worker, bare, floor = (ingest["results"][name] for name in ("worker", "baseline", "faust_floor"))
     sizes = list(endpoint["summary"])
     small, large = endpoint["summary"][sizes[0]], endpoint["summary"][sizes[-1]]
@@ -120,7 +121,8 @@ def summary() -> str:
     ]
     machine = ingest["machine"]
     head = f"{machine['cpu']}, {machine['cores']} cores, {machine['ram_gib']} GiB RAM, Python {machine['python']}; {ingest['date']}"
-    return head + "\n\n" + markdown_table(["benchmark", "result", "baseline (same run)", "ratio", "target"], rows)
+    table = markdown_table(["benchmark", "result", "baseline (same run)", "ratio", "target"], rows)
+    return head + "\n\n" + table + "\n\n" + http_ingest_summary(http)
 
 
 def report_rows(report: dict[str, Any]) -> list[list[str]]:

@@ -15,9 +15,9 @@ import time
 
 import faust
 
-from streams.settings import Settings
 from pingback.local_kafka import free_port
 from streams.app import create_faust_app
+from streams.settings import Settings
 from streams.topology import raw
 
 

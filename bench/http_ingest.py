@@ -1,0 +1,148 @@
+"""HTTP ingest (`POST /api/v1/events`) through one worker, beside `pingback import` in the same run.
+
+    .venv/bin/python -m bench.http_ingest
+
+A Python load generator (httpx, a few concurrent clients, a bounded number of requests) posts
+batches of 100 and of 1,000 valid events; every request returns only once Kafka has acknowledged
+its events (acks=all). The baseline is `pingback import` of the same number of events, whose
+producer batches freely; the p99 of a lone 100-event request is measured without concurrency.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from api.ingest import EVENTS_PATH
+from bench.common import kafka_broker, markdown_table, ratio, write_result
+from tests.support.cluster import PINGBACK, Deployment
+
+CLIENTS = 4
+LONE_REQUESTS = 200
+
+
+def events(start: int, count: int) -> list[dict[str, Any]]:
+    at = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(time.time() - 3600)) + "Z"
+    return [
+        {
+            "event_id": f"e{n}",
+            "type": "conversation.created",
+            "account_id": "acme",
+            "occurred_at": at,
+            "conversation_id": f"c{n}",
+            "channel": "widget",
+        }
+        for n in range(start, start + count)
+    ]
+
+
+def percentile_ms(latencies_s: list[float], share: float) -> float:
+    ordered = sorted(latencies_s)
+    return round(ordered[min(len(ordered) - 1, int(share * len(ordered)))] * 1000, 1)
+
+
+async def post_batches(url: str, token: str, batch: int, requests: int, start: int) -> dict[str, Any]:
+    """`requests` posts of `batch` events from CLIENTS concurrent clients; events/s and latencies."""
+    bodies = [json.dumps(events(start + n * batch, batch)).encode() for n in range(requests)]
+    latencies: list[float] = []
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    async with httpx.AsyncClient(timeout=60, headers=headers) as http:
+
+        async def client(mine: list[bytes]) -> None:
+            for body in mine:
+                sent = time.perf_counter()
+                response = await http.post(url, content=body)
+                assert response.status_code == 200 and not response.json()["rejected"], response.text[:300]
+                latencies.append(time.perf_counter() - sent)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(client(bodies[k::CLIENTS]) for k in range(CLIENTS)))
+        elapsed = time.perf_counter() - started
+    return {
+        "batch": batch,
+        "requests": requests,
+        "events_per_s": round(batch * requests / elapsed),
+        "p50_ms": percentile_ms(latencies, 0.50),
+        "p99_ms": percentile_ms(latencies, 0.99),
+    }
+
+
+async def lone_requests(url: str, token: str, start: int) -> dict[str, Any]:
+    """One 100-event request at a time: the latency a single producer sees."""
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    latencies = []
+    async with httpx.AsyncClient(timeout=60, headers=headers) as http:
+        for n in range(LONE_REQUESTS):
+            body = json.dumps(events(start + 100 * n, 100)).encode()
+            sent = time.perf_counter()
+            response = await http.post(url, content=body)
+            assert response.status_code == 200, response.text[:300]
+            latencies.append(time.perf_counter() - sent)
+    return {
+        "requests": LONE_REQUESTS,
+        "p50_ms": round(statistics.median(latencies) * 1000, 1),
+        "p99_ms": percentile_ms(latencies, 0.99),
+    }
+
+
+def import_rate(deployment: Deployment, count: int, start: int, tmp: Path) -> dict[str, Any]:
+    path = tmp / "history.jsonl"
+    path.write_text("".join(json.dumps(event) + "\n" for event in events(start, count)))
+    started = time.perf_counter()
+    subprocess.run([*PINGBACK, "import", str(path)], env=deployment.env(), check=True, capture_output=True)
+    return {"events": count, "events_per_s": round(count / (time.perf_counter() - started))}
+
+
+async def bench(kafka: str) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="pingback-bench-http-") as tmp:
+        deployment = Deployment(kafka, f"bench-http-{int(time.time())}", Path(tmp))
+        token = deployment.pingback("keys", "create", "--account", "acme", "--scope", "ingest").stdout.strip()
+        worker = deployment.start_worker()
+        try:
+            worker.wait_ready()
+            url = f"{worker.base_url}{EVENTS_PATH}"
+            lone = await lone_requests(url, token, 0)
+            by_100 = await post_batches(url, token, 100, 400, 10**6)
+            by_1000 = await post_batches(url, token, 1000, 40, 2 * 10**6)
+            baseline = import_rate(deployment, 40_000, 3 * 10**6, Path(tmp))
+        finally:
+            deployment.stop_all()
+    for run in (by_100, by_1000):
+        run["ratio_to_import"] = ratio(run["events_per_s"], baseline["events_per_s"])
+    return {"clients": CLIENTS, "batches": [by_100, by_1000], "lone_100": lone, "import_baseline": baseline}
+
+
+def summary(result: dict[str, Any]) -> str:
+    rows = [
+        [
+            f"HTTP ingest, batches of {run['batch']:,}, {result['clients']} clients",
+            f"{run['events_per_s']:,} events/s",
+            f"p50 {run['p50_ms']} ms, p99 {run['p99_ms']} ms",
+            f"{run['ratio_to_import']:.2f} of import",
+        ]
+        for run in result["batches"]
+    ]
+    lone = result["lone_100"]
+    rows.append(["one 100-event request at a time", "", f"p50 {lone['p50_ms']} ms, p99 {lone['p99_ms']} ms", ""])
+    rows.append(["`pingback import` (same run)", f"{result['import_baseline']['events_per_s']:,} events/s", "", ""])
+    return markdown_table(["benchmark", "rate", "latency per request", "ratio"], rows)
+
+
+def main() -> None:
+    with kafka_broker() as kafka:
+        result = asyncio.run(bench(kafka))
+    print(f"wrote {write_result('http_ingest', result)}")
+    print(summary(result))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
