@@ -101,14 +101,15 @@ class _Grouped:
 _TIMES = {"created": "created_us", "reply": "reply_us", "resolved": "resolved_us", "rated": "rated_us"}
 
 
-def _by_period(rows: ConversationRows, bounds: Ints, now_us: int) -> _Grouped:
+def _by_period(rows: ConversationRows, bounds: Ints, now_us: int) -> dict[str, tuple[Ints, Ints]]:
+    """Per kind, the rows whose item falls in [bounds[0], bounds[-1]) and not after T, and the period of each."""
     hi_us = min(int(bounds[-1]), now_us + 1)
     groups = {}
     for kind, column in _TIMES.items():
         times = rows.column(column)
         picked = select(times, int(bounds[0]), hi_us)
         groups[kind] = (picked, period_of(times[picked], bounds))
-    return _Grouped(rows, len(bounds) - 1, groups)
+    return groups
 
 
 def _by_code(rows: ConversationRows, lo_us: int, hi_us: int, codes: Mapping[str, Ints | None], n: int) -> _Grouped:
@@ -127,25 +128,30 @@ def _by_code(rows: ConversationRows, lo_us: int, hi_us: int, codes: Mapping[str,
     return _Grouped(rows, n, groups)
 
 
-def _series_or_totals(rows: ConversationRows, bounds: Ints, now_us: int) -> tuple[_Grouped, list[dict[str, float]]]:
-    grouped = _by_period(rows, bounds, now_us)
-    return grouped, grouped.channel_mix(len(bounds) - 1)
+def _totals(rows: ConversationRows, groups: dict[str, tuple[Ints, Ints]]) -> PeriodFigures:
+    """The figures of all the items `groups` picked, as one period."""
+    grouped = _Grouped(rows, 1, {kind: (picked, np.zeros_like(picked)) for kind, (picked, _) in groups.items()})
+    return PeriodFigures(channel_mix=grouped.channel_mix(1)[0], **grouped.figures(0))
 
 
 def totals(rows: ConversationRows, since_us: int, until_us: int, now_us: int) -> PeriodFigures:
-    grouped, mixes = _series_or_totals(rows, np.array([since_us, until_us], np.int64), now_us)
-    return PeriodFigures(channel_mix=mixes[0], **grouped.figures(0))
+    return _totals(rows, _by_period(rows, np.array([since_us, until_us], np.int64), now_us))
 
 
-def series(rows: ConversationRows, bounds_us: tuple[int, ...], now_us: int, tz: ZoneInfo) -> list[msgspec.Struct]:
-    """The SeriesPeriod of each [bounds[i], bounds[i+1])."""
+def series_and_totals(
+    rows: ConversationRows, bounds_us: tuple[int, ...], now_us: int, tz: ZoneInfo
+) -> tuple[list[msgspec.Struct], PeriodFigures]:
+    """The SeriesPeriod of each [bounds[i], bounds[i+1]), and the totals of their whole span, from one selection."""
     bounds = np.array(bounds_us, np.int64)
-    grouped, mixes = _series_or_totals(rows, bounds, now_us)
+    groups = _by_period(rows, bounds, now_us)
+    grouped = _Grouped(rows, len(bounds_us) - 1, groups)
+    mixes = grouped.channel_mix(len(bounds_us) - 1)
     starts = [format_instant(b, tz) for b in bounds_us]
-    return [
+    series = [
         SeriesPeriod(start=starts[g], end=starts[g + 1], channel_mix=mixes[g], **grouped.figures(g))
         for g in range(len(bounds_us) - 1)
     ]
+    return series, _totals(rows, groups)
 
 
 def channel_rows(rows: ConversationRows, since_us: int, until_us: int, now_us: int) -> list[msgspec.Struct]:
@@ -201,13 +207,11 @@ def build_report(rows: ConversationRows, agents: Mapping[str, AgentFacts], query
     tz, now_us = query.tz, query.now_us
 
     def period(since_us: int, until_us: int, bounds: tuple[int, ...] | None) -> dict[str, Any]:
-        parts: dict[str, Any] = {
-            "since": format_instant(since_us, tz),
-            "until": format_instant(until_us, tz),
-            "totals": totals(rows, since_us, until_us, now_us),
-        }
-        if bounds is not None:
-            parts["series"] = series(rows, bounds, now_us, tz)
+        parts: dict[str, Any] = {"since": format_instant(since_us, tz), "until": format_instant(until_us, tz)}
+        if bounds is None:
+            parts["totals"] = totals(rows, since_us, until_us, now_us)
+        else:  # the series spans exactly [since, until): its selection gives the totals too
+            parts["series"], parts["totals"] = series_and_totals(rows, bounds, now_us, tz)
         if query.breakdown == "channel":
             parts["breakdown"] = channel_rows(rows, since_us, until_us, now_us)
         elif query.breakdown == "agent":
