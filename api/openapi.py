@@ -131,6 +131,7 @@ def _live_paths() -> JsonObject:
                     "headers": _NO_STORE,
                 },
                 "401": _ref("Unauthorized"),
+                "403": _ref("Forbidden"),
             },
             operationId="streamOverview",
             security=[{"bearer": []}],
@@ -147,7 +148,13 @@ def openapi_document(
 ) -> JsonObject:
     """The document; `live` adds the stream and the wallboard, `reports` the report endpoint, `ingest`
     the ingest doors, `agents` the agents-on-duty endpoint."""
-    shared = {"401": _ref("Unauthorized"), "503": _ref("NotReady"), "500": _ref("InternalError")}
+    # Every account endpoint that reads: a refused token, a key of the other scope, not ready yet.
+    shared = {
+        "401": _ref("Unauthorized"),
+        "403": _ref("Forbidden"),
+        "503": _ref("NotReady"),
+        "500": _ref("InternalError"),
+    }
     return {
         "openapi": "3.1.0",
         "info": {

@@ -31,9 +31,9 @@ HISTORY = [
 ]
 
 
-def make(events: list[Any] = HISTORY) -> tuple[Any, str]:
+def make(events: list[Any] = HISTORY, scope: str = "read") -> tuple[Any, str]:
     keys = FakeKeys()
-    token = keys.issue("acme")
+    token = keys.issue("acme", scope)
     app = create_app(
         overviews=FakeOverviews({}),
         keys=keys,
@@ -155,3 +155,12 @@ async def test_reports_need_a_valid_token(headers: dict[str, str]) -> None:
     async with client(app) as http:
         response = await http.get(f"{REPORT}?since=2025-05-01", headers=headers)
     assert response.status_code == 401 and response.headers["www-authenticate"].startswith("Bearer")
+
+
+async def test_an_ingest_key_cannot_read_reports() -> None:
+    app, token = make(scope="ingest")
+    async with client(app) as http:
+        response = await http.get(f"{REPORT}?since=2025-05-01", headers=bearer(token))
+        document = (await http.get("/openapi.json")).json()
+    assert response.status_code == 403 and response.json()["error"] == "insufficient_scope"
+    assert "403" in document["paths"][REPORT]["get"]["responses"]

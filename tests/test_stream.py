@@ -185,7 +185,7 @@ async def test_the_document_lists_the_stream_and_the_wallboard_exactly_when_they
         operation = (await http.get("/openapi.json")).json()["paths"][STREAM_PATH]["get"]
     assert set(operation["responses"]["200"]["content"]) == {"text/event-stream"}
     assert operation["security"] == [{"bearer": []}]
-    assert set(operation["responses"]) == {"200", "401", "500"}
+    assert set(operation["responses"]) == {"200", "401", "403", "500"}
 
 
 async def test_a_server_with_open_streams_stops_at_once_when_they_are_closed_first() -> None:
