@@ -95,7 +95,8 @@ def _by_group_then_value(groups: Ints, values: Ints) -> Ints:
     low = int(values.min())
     value_bits = (int(values.max()) - low).bit_length()
     if value_bits + int(groups.max()).bit_length() > 62:
-        return values[np.lexsort((values, groups))]
+        ordered: Ints = values[np.lexsort((values, groups))]
+        return ordered
     keys = (groups << value_bits) | (values - low)
     keys.sort()
     return (keys & ((1 << value_bits) - 1)) + low

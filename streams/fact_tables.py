@@ -111,15 +111,24 @@ class FactBatch:
     async def flush(self) -> None:
         producer = self._app.producer
         written: list[tuple[FactTable, bytes, bytes | None, asyncio.Future[Any]]] = []
-        others = [await producer.send(topic, key, value, partition, None, None)
-                  for topic, partition, key, value in self._records]  # fmt: skip
+        others = [
+            await producer.send(topic, key, value, partition, None, None)
+            for topic, partition, key, value in self._records
+        ]
+        if others:
+            # Dead letters and re-sends first: a batch that cannot set its invalid records aside
+            # writes no facts either, so a stopped batch leaves no changelog records behind.
+            await asyncio.gather(*others)
         for table in self.tables:
             for key, (partition, value) in table.staged.items():
                 written.append((table, key, value, await producer.send(table.topic, key, value, partition, None, None)))
         await asyncio.gather(*others, *(sent for *_, sent in written))
         for table in self.tables:
-            records = [ChangelogRecord(key, value, TP(table.topic, sent.result().partition), sent.result().offset)
-                       for written_to, key, value, sent in written if written_to is table]  # fmt: skip
+            records = [
+                ChangelogRecord(key, value, TP(table.topic, sent.result().partition), sent.result().offset)
+                for written_to, key, value, sent in written
+                if written_to is table
+            ]
             if records:
                 table.store.apply_changelog_batch(cast(Iterable[Any], records), to_key=_same, to_value=_same)
             table.staged.clear()

@@ -13,7 +13,6 @@ from pathlib import Path
 from events.topics import AGENT_TOPIC, CONVERSATION_TOPIC
 
 
-
 class ConfigError(ValueError):
     """A setting is present but unusable; the message names the variable."""
 
@@ -59,7 +58,7 @@ class Settings:
     stall_s: int = 60
 
     @classmethod
-    def from_environ(cls, environ: Mapping[str, str] | None = None) -> "Settings":
+    def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
         defaults = cls()
 

@@ -22,13 +22,13 @@ import faust
 
 from analytics.time import DAY_US, SECOND_US
 from events.schema import EVENT_TYPES
-from streams.settings import Settings
 from streams.fact_tables import FactBatch
 from streams.ingest import Accepted, Ingestor, Misrouted, Record
 from streams.live_state import LiveState, TopicPartition
 from streams.metrics import ProcessorMetrics
 from streams.progress import Progress
 from streams.retention import RetentionSweeper
+from streams.settings import Settings
 from streams.stall import describe
 
 log = logging.getLogger("pingback.topology")
@@ -68,21 +68,33 @@ class Topology:
         # -- topics
         self.events = app.topic(settings.conversation_topic, settings.agent_topic, **raw())
         # -- tables: facts, keyed "<account>/<conversation or agent id>", values msgpack bytes
-        tables = {"partitions": settings.partitions, "key_type": bytes, "value_type": bytes,
-                  "on_changelog_event": self._on_changelog_event}
+        tables = {
+            "partitions": settings.partitions,
+            "key_type": bytes,
+            "value_type": bytes,
+            "on_changelog_event": self._on_changelog_event,
+        }
         self.conversations = app.Table("conversations", **tables)
         self.agents = app.Table("agents", **tables)
         # The agent writes through these, a batch at a time (see streams.fact_tables); recovery reads the tables.
         self.batch = FactBatch(app, self.conversations, self.agents)
         conversations, agents = self.batch.tables
         self.ingestor = Ingestor(
-            conversations=conversations, agents=agents, views=state.views,
-            max_ahead_us=settings.max_ahead_s * SECOND_US, clock_us=clock_us, partition_of=state.partition_of,
+            conversations=conversations,
+            agents=agents,
+            views=state.views,
+            max_ahead_us=settings.max_ahead_s * SECOND_US,
+            clock_us=clock_us,
+            partition_of=state.partition_of,
             dead_letter_keep_bytes=settings.dead_letter_keep_bytes,
         )
         self.sweeper = RetentionSweeper(
-            conversations=conversations, agents=agents, views=state.views, partition_of=state.partition_of,
-            retention_us=settings.retention_days * DAY_US, interval_s=settings.retention_sweep_s,
+            conversations=conversations,
+            agents=agents,
+            views=state.views,
+            partition_of=state.partition_of,
+            retention_us=settings.retention_days * DAY_US,
+            interval_s=settings.retention_sweep_s,
         )
         # Per-event counters, their label children looked up once rather than per event.
         self._processed = {event_type: metrics.processed.labels(event_type) for event_type in EVENT_TYPES}
@@ -118,13 +130,18 @@ class Topology:
     def _stop(self, partitions: set[TopicPartition], exc: Exception) -> None:
         """Records of these partitions could be neither folded nor dead-lettered: stop them, visibly."""
         reason = f"a record could not be folded or dead-lettered ({type(exc).__name__}: {exc})"[:500]
-        log.error("stopping %s: %s; nothing past it is committed, and it is read again after a restart",
-                  describe(sorted(partitions)), reason, exc_info=exc)  # fmt: skip
+        log.error(
+            "stopping %s: %s; nothing past it is committed, and it is read again after a restart",
+            describe(sorted(partitions)),
+            reason,
+            exc_info=exc,
+        )
         self.state.stop(partitions, reason)
         self.metrics.recovering.set(1)
         # No point fetching what is not folded; the next rebalance resumes them from the committed offset.
-        self.app.consumer.pause_partitions({tp for tp in self.app.consumer.assignment()
-                                            if (tp.topic, tp.partition) in partitions})  # fmt: skip
+        self.app.consumer.pause_partitions(
+            {tp for tp in self.app.consumer.assignment() if (tp.topic, tp.partition) in partitions}
+        )
 
     def _fold(self, message: faust.types.Message) -> None:
         self.batch.partition = message.partition
@@ -151,6 +168,20 @@ class Topology:
         self.metrics.recovering.set(1)
         self.state.rebalance_started()
 
+    async def _rewind_never_committed(self, assigned: list, committed: dict[TopicPartition, int]) -> None:
+        """Read partitions the group never committed from their start.
+
+        Faust seeks to the committed offsets after recovery, but aiokafka leaves a partition with
+        none where its fetch position is, and records fetched (and set aside) while the changelogs
+        were being read would then never be delivered: the partition would catch up with nothing.
+        Reading them again is harmless (the fold is idempotent).
+        """
+        never = [tp for tp in assigned if (tp.topic, tp.partition) not in committed]
+        if never:
+            earliest = await self.app.consumer.earliest_offsets(*never)
+            for tp in never:
+                await self.app.consumer.seek(tp, earliest[tp])
+
     async def _on_recovered(self) -> None:
         assigned = self.progress.assigned_event_partitions()
         # An exception here would leave the worker "recovering" for good (Faust only logs it), so
@@ -159,6 +190,7 @@ class Topology:
             try:
                 highwaters = await self.app.consumer.highwaters(*assigned) if assigned else {}
                 committed = await self.progress.committed_offsets()
+                await self._rewind_never_committed(assigned, committed)
                 break
             except Exception as exc:
                 log.warning("recovery: reading end and committed offsets failed (attempt %d): %r", attempt, exc)

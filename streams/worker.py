@@ -24,24 +24,23 @@ from analytics.time import DAY_US, SECOND_US
 from analytics.window import Views
 from api import access_log
 from api.app import create_app
-from api.report import ReportSettings
 from api.connections import ConnectionLimits, make_descriptor_room, uvicorn_options
 from api.ingest import IngestSettings
-from api.stream import StreamSettings
 from api.ports import RETRY_AFTER_S, NotReady, OwnedElsewhere, Readiness
-from streams.settings import Settings
-from streams.log_limits import limit_repeats
+from api.report import ReportSettings
+from api.stream import StreamSettings
 from streams.app import create_faust_app
 from streams.event_sink import KafkaEventSink
 from streams.keyring import KeyRing
 from streams.lease import Lease
 from streams.live_state import LiveState
+from streams.log_limits import limit_repeats
 from streams.metrics import ProcessorMetrics
 from streams.partitioning import partitioner
+from streams.settings import Settings
 from streams.stall import StallDetector
 from streams.topics import ensure_topics
 from streams.topology import Topology, raw, wall_clock_us
-
 
 # Rebuild mode (pingback.rebuild_command): a coroutine run beside the worker and given its readiness.
 # It returns whether the worker goes on running; if not, the worker stops just as on SIGTERM.
@@ -119,6 +118,7 @@ def build_worker_app(settings: Settings, supervisor: Supervisor | None = None) -
     @app.task
     async def follow_keys() -> None:
         await keyring.follow()
+
     readiness = WorkerReadiness(state, keyring, topology.progress.detector)
     if supervisor is not None:
 
@@ -126,6 +126,7 @@ def build_worker_app(settings: Settings, supervisor: Supervisor | None = None) -
         async def supervise() -> None:
             if not await supervisor(readiness):
                 os.kill(os.getpid(), signal.SIGTERM)
+
     router = OverviewRouter(app, settings, state, wall_clock_us)
     # Every worker takes events over HTTP: producing needs no partition ownership.
     sink = KafkaEventSink(settings)

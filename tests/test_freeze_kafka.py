@@ -24,8 +24,14 @@ FREEZE_S = 9.0  # longer than the session: the group gives the frozen worker's p
 
 def created(n: int) -> Record:
     at = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(time.time() - 60)) + "Z"
-    event = {"event_id": f"e{n}", "type": "conversation.created", "account_id": "acme", "occurred_at": at,
-             "conversation_id": f"c{n}", "channel": "widget"}  # fmt: skip
+    event = {
+        "event_id": f"e{n}",
+        "type": "conversation.created",
+        "account_id": "acme",
+        "occurred_at": at,
+        "conversation_id": f"c{n}",
+        "channel": "widget",
+    }
     return Record(CONVERSATION_TOPIC, b"acme", json.dumps(event).encode(), True)
 
 
@@ -53,8 +59,16 @@ async def test_a_frozen_worker_never_answers_with_the_figures_it_froze_with(
     try:
         for worker in workers:
             worker.wait_ready()
-        await wait_for_figures(workers[0], {"acme": token}, lambda account, t: {**reference_overview([], account, t),
-                               "total_conversations": 100, "channel_mix": {"widget": 100.0}, "quick_pulse_open": 100})  # fmt: skip
+        await wait_for_figures(
+            workers[0],
+            {"acme": token},
+            lambda account, t: {
+                **reference_overview([], account, t),
+                "total_conversations": 100,
+                "channel_mix": {"widget": 100.0},
+                "quick_pulse_open": 100,
+            },
+        )
         frozen = await owner_of(workers, token)
 
         answers: list[tuple[float, int, int | None]] = []  # (received at, status, total) after the resume
@@ -95,8 +109,12 @@ async def test_a_frozen_worker_never_answers_with_the_figures_it_froze_with(
         stale = [answer for answer in answers if answer[1] == 200 and answer[2] is not None and answer[2] <= at_freeze]
         assert not stale, f"answered with the figures it froze with ({at_freeze} produced then): {stale[:5]}"
         assert produced > at_freeze + 50  # the partition did move on while it was frozen
-        final = {**reference_overview([], "acme", now_us()), "total_conversations": produced,
-                 "channel_mix": {"widget": 100.0}, "quick_pulse_open": produced}  # fmt: skip
+        final = {
+            **reference_overview([], "acme", now_us()),
+            "total_conversations": produced,
+            "channel_mix": {"widget": 100.0},
+            "quick_pulse_open": produced,
+        }
         for worker in workers:
             await wait_for_figures(worker, {"acme": token}, lambda account, t: final)
     finally:
