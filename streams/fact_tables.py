@@ -7,13 +7,19 @@ RocksDB, all per message: more CPU than everything else the worker does per even
 `FactBatch.flush()` writes what a batch changed the way Faust's own recovery writes a table:
 1. every key the batch wrote (its latest value, or a tombstone) is sent to the table's changelog,
    on the partition of the event that wrote it (Faust's rule: changelog partition = source
-   partition), together with the batch's dead letters and re-routed records;
+   partition), after the batch's dead letters and re-routed records have been acknowledged;
 2. once Kafka has acknowledged all of them, the changelog records are applied to the local store
    with `Store.apply_changelog_batch`, which also records the persisted offsets, so a restart with
    local state replays only the changelog's tail.
 The agent acknowledges the batch's events only after that, so nothing is committed that Kafka
 does not hold, and the local store never holds what the changelog lacks. Until then reads see the
 batch's own writes over the store (`FactTable`), so the core folds against a plain mapping.
+
+Faust internals used (pinned by `tests/test_fact_tables_contract.py`, which fails if an upgrade
+changes them): `Producer.send(topic, key, value, partition, timestamp, headers)` called
+positionally; `Table.data` (the store) and `Store.apply_changelog_batch(batch, to_key, to_value)`
+reading `event.message.{tp, offset, partition, key, value}` (our `ChangelogRecord` stands in for
+the event) and recording the persisted offset.
 """
 
 from __future__ import annotations
