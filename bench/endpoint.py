@@ -26,7 +26,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from analytics.facts import DEFAULT_RETENTION_US, AgentFacts, ConversationFacts, encode_facts
-from analytics.figures import Report
+from analytics.figures import Overview, Report
 from analytics.report import ReportQuery
 from analytics.time import HOUR_US, SECOND_US, WINDOW_US
 from analytics.window import Views
@@ -107,7 +107,7 @@ class LocalOverviews:
     def __init__(self, state: LiveState) -> None:
         self._state = state
 
-    async def overview(self, account_id: str) -> dict[str, Any]:
+    async def overview(self, account_id: str) -> Overview:
         return self._state.overview(account_id, wall_clock_us())
 
 

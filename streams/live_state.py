@@ -17,11 +17,10 @@ the worker is not ready until a rebalance or restart reads those records again.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
 
 from analytics.agents_now import AgentsNow
 from analytics.facts import decode_agent_facts, decode_conversation_facts
-from analytics.figures import Report
+from analytics.figures import Overview, Report
 from analytics.report import ReportQuery
 from analytics.window import Views
 from api.ports import RETRY_AFTER_S, NotReady
@@ -107,7 +106,7 @@ class LiveState:
         partition = self.partition_of(account_id)
         return any(p == partition for _, p in self._assigned)
 
-    def overview(self, account_id: str, now_us: int) -> dict[str, Any]:
+    def overview(self, account_id: str, now_us: int) -> Overview:
         self.check_serving(account_id)
         return self.views.overview(account_id, now_us)
 

@@ -11,14 +11,13 @@ import logging
 import os
 import signal
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 import faust
 from faust.contrib.asgi import serve_asgi
 from prometheus_client import CollectorRegistry
 
 from analytics.agents_now import AgentsNow
-from analytics.figures import Report
+from analytics.figures import Overview, Report
 from analytics.report import ReportQuery
 from analytics.time import DAY_US, SECOND_US
 from analytics.window import Views
@@ -54,7 +53,7 @@ class OverviewRouter:
         self._app, self._state, self._clock_us = app, state, clock_us
         self._routing_topic = app.topic(settings.conversation_topic, **raw())
 
-    async def overview(self, account_id: str) -> dict[str, Any]:
+    async def overview(self, account_id: str) -> Overview:
         self._ensure_local(account_id)
         return self._state.overview(account_id, self._clock_us())
 

@@ -46,6 +46,19 @@ def invalid_events(account_id: str) -> list[bytes]:
     ]
 
 
+def agent_live(event_id: str) -> bytes:
+    """One valid agent.status_changed of acme, as a producer would send it."""
+    fields = {
+        "event_id": event_id,
+        "type": "agent.status_changed",
+        "account_id": "acme",
+        "occurred_at": format_timestamp(now_us()),
+        "agent_id": "a1",
+        "status": "live",
+    }
+    return json.dumps(fields).encode()
+
+
 async def test_batches_fold_to_exact_figures_and_sending_them_again_changes_nothing(
     kafka: str, unique: str, tmp_path: Path
 ) -> None:
@@ -102,16 +115,7 @@ async def test_scopes_limits_and_gzip_over_real_http(kafka: str, unique: str, tm
     )
     deployment.pingback("keys", "revoke", revoked)
     worker = deployment.start_worker()
-    event = json.dumps(
-        {
-            "event_id": "s1",
-            "type": "agent.status_changed",
-            "account_id": "acme",
-            "occurred_at": format_timestamp(now_us()),
-            "agent_id": "a1",
-            "status": "live",
-        }
-    ).encode()
+    event = agent_live("s1")
     body = b"[" + event + b"]"
     try:
         worker.wait_ready()
@@ -151,16 +155,7 @@ def test_kafka_stopped_answers_503_with_retry_after(unique: str, tmp_path: Path)
         writer = ingest_key(deployment, "acme")
         worker = deployment.start_worker(store="memory://")
         worker.wait_ready()
-        event = json.dumps(
-            {
-                "event_id": "d1",
-                "type": "agent.status_changed",
-                "account_id": "acme",
-                "occurred_at": format_timestamp(now_us()),
-                "agent_id": "a1",
-                "status": "live",
-            }
-        ).encode()
+        event = agent_live("d1")
         deadline = time.monotonic() + 30
         while post(worker, writer, b"[" + event + b"]").status_code != 200:
             assert time.monotonic() < deadline, "the ingest key never took effect"
