@@ -47,7 +47,7 @@ class RepeatLimiter(logging.Filter):
             return False
         if seen is not None and seen.left_out:
             record.msg = f"{record.getMessage()} [{seen.left_out} more like this in the last {now - seen.since:.0f} s]"
-            record.args = None
+            record.args = ()  # formatted already; not None, which mode's formatter turns into (None,)
         self._remember(kind, now)
         return True
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import logging
 
+from mode.utils.logging import ExtensionFormatter
+
 from streams.log_limits import RepeatLimiter, limit_repeats
 
 
@@ -16,9 +18,12 @@ class Clock:
         return self.now
 
 
-def _logger(interval_s: float, clock: Clock) -> tuple[logging.Logger, io.StringIO]:
+def _logger(
+    interval_s: float, clock: Clock, formatter: logging.Formatter | None = None
+) -> tuple[logging.Logger, io.StringIO]:
     out = io.StringIO()
     handler = logging.StreamHandler(out)
+    handler.setFormatter(formatter)
     handler.addFilter(RepeatLimiter(interval_s, clock))
     logger = logging.getLogger(f"test.log_limits.{id(out)}")
     logger.propagate = False
@@ -43,6 +48,19 @@ def test_a_flood_of_one_error_is_one_line_per_interval_with_a_count() -> None:
         "accept failed on fd 0 [999 more like this in the last 10 s]",
     ]
     assert out.getvalue().count("Traceback") == 3
+
+
+def test_the_counted_line_goes_through_the_worker_s_formatter() -> None:
+    # mode's formatter (the worker's) turned a cleared `args=None` into `(None,)`: "not all arguments converted".
+    clock = Clock()
+    logger, out = _logger(10, clock, ExtensionFormatter(fmt="%(message)s"))
+    for _ in range(3):
+        logger.warning("Heartbeat failed for group %s because it is rebalancing", "acme-app")
+        clock.now += 6
+    assert out.getvalue().splitlines() == [
+        "Heartbeat failed for group acme-app because it is rebalancing",
+        "Heartbeat failed for group acme-app because it is rebalancing [1 more like this in the last 12 s]",
+    ]
 
 
 def test_different_messages_levels_and_info_lines_are_not_merged() -> None:

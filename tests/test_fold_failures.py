@@ -1,0 +1,129 @@
+"""A batch that can be neither folded nor dead-lettered, through the real Topology and batch consumer, no broker.
+
+Issue #11 item 1 with batch delivery (#14): the failing batch's partitions stop visibly and none of
+their records is acknowledged, in that batch or any later one, while the other partitions go on.
+The broker side alone is stubbed: the fetch, the end offsets, the assignment and the produce.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import msgspec
+import pytest
+from aiokafka.structs import ConsumerRecord
+from faust.types import TP
+from prometheus_client import CollectorRegistry
+
+from analytics.window import Views
+from api.ports import NotReady
+from streams.app import create_faust_app
+from streams.delivery import BatchConsumer
+from streams.live_state import LiveState
+from streams.metrics import ProcessorMetrics
+from streams.partitioning import partitioner
+from streams.settings import Settings
+from streams.topology import Topology
+from tests.support.builders import T_US, H, created
+
+PARTITIONS = 2
+TOPIC = Settings().conversation_topic
+# One account on each partition.
+ACCOUNTS = {partitioner(PARTITIONS)(name): name for name in ("acme", "globex", "initech", "umbrella")}
+
+
+class Broken(Exception):
+    """What a refused produce looks like to the fold."""
+
+
+class World:
+    def __init__(self, tmp_path: Path) -> None:
+        settings = Settings(
+            bootstrap_servers="127.0.0.1:1", store="memory://", data_dir=tmp_path, partitions=PARTITIONS
+        )
+        self.app = create_faust_app(settings)
+        self.state = LiveState(views=Views(), partition_of=partitioner(PARTITIONS))
+        self.topology = Topology(self.app, settings, state=self.state, metrics=ProcessorMetrics(CollectorRegistry()),
+                                 clock_us=lambda: T_US)  # fmt: skip
+        consumer = self.app.consumer
+        assert isinstance(consumer, BatchConsumer)
+        self.consumer = consumer
+        self.tps = [TP(TOPIC, partition) for partition in range(PARTITIONS)]
+        consumer.assignment = lambda: set(self.tps)  # type: ignore[method-assign]
+        consumer.highwater = lambda tp: 1000  # type: ignore[method-assign]
+        self.failing: set[int] = set()  # partitions whose writes the "broker" refuses
+        self.folding: set[int] = set()
+        self.topology.batch._write = self._write  # type: ignore[method-assign]
+        self.state.recovered(assigned=[(tp.topic, tp.partition) for tp in self.tps], conversations=(), agents=(),
+                             next_offsets={}, highwaters={}, now_us=T_US)  # fmt: skip
+
+    async def _write(self) -> None:
+        if self.folding & self.failing:
+            raise Broken("MessageSizeTooLarge")
+
+    async def fetch(self, offsets: dict[int, range]) -> None:
+        records = {TP(TOPIC, p): [self.record(p, o) for o in span] for p, span in offsets.items()}
+        self.folding = set(offsets)
+
+        async def wait_next_records(timeout: float) -> tuple[dict[TP, list[ConsumerRecord]], None]:
+            return records, None
+
+        self.consumer._wait_next_records = wait_next_records  # type: ignore[method-assign]
+        assert [item async for item in self.consumer.getmany(timeout=1.0)] == []
+
+    @staticmethod
+    def record(partition: int, offset: int) -> ConsumerRecord:
+        account = ACCOUNTS[partition]
+        value = msgspec.json.encode(created(f"c{offset}", -H, account=account, event_id=f"{account}-{offset}"))
+        return ConsumerRecord(TOPIC, partition, offset, 0, 0, account.encode(), value, None, 1, len(value), ())
+
+
+@pytest.fixture
+async def world(tmp_path: Path) -> World:
+    world = World(tmp_path)
+    await world.app.topics._update_indices()  # what subscribing does: enables acks per topic
+    return world
+
+
+def total(world: World, partition: int) -> int:
+    return world.state.overview(ACCOUNTS[partition], T_US).total_conversations
+
+
+async def test_a_failing_batch_stops_only_its_partitions_and_acknowledges_none_of_their_records(world: World) -> None:
+    p0, p1 = world.tps
+    await world.fetch({0: range(0, 3), 1: range(0, 3)})
+    world.failing = {0}
+    await world.fetch({0: range(3, 6)})
+    assert world.consumer._acked[p0] == [0, 1, 2]
+    assert p0 in world.consumer._paused_partitions and p1 not in world.consumer._paused_partitions
+    with pytest.raises(NotReady, match=r"a record could not be folded or dead-lettered .*MessageSizeTooLarge"):
+        world.state.overview(ACCOUNTS[0], T_US)
+    ready, reason = world.state.readiness()
+    assert not ready and f"{TOPIC}/0" in reason
+    # Partition 1 keeps going; a later record of partition 0 (fetched before the pause, say) is
+    # neither folded nor acknowledged, even once writes would succeed again.
+    world.failing = set()
+    await world.fetch({0: range(6, 8), 1: range(3, 5)})
+    await world.fetch({1: range(5, 6)})
+    assert world.consumer._acked[p0] == [0, 1, 2] and world.consumer._acked[p1] == list(range(6))
+    assert world.consumer._new_offset(p0) == 3 and world.consumer._new_offset(p0) is None
+    assert world.consumer._new_offset(p1) == 6
+    assert total(world, 1) == 6
+    assert world.topology.progress.next_offsets[(TOPIC, 0)] == 3
+
+
+async def test_a_batch_spanning_partitions_stops_them_all_and_the_rest_go_on(world: World) -> None:
+    world.failing = {0}
+    await world.fetch({0: range(0, 2), 1: range(0, 2)})  # one batch: its writes fail as a whole
+    assert set(world.state.stopped) == {(TOPIC, 0), (TOPIC, 1)}
+    assert not world.consumer._acked[world.tps[0]] and not world.consumer._acked[world.tps[1]]
+    assert world.consumer._paused_partitions == set(world.tps)
+
+
+async def test_nothing_staged_by_a_failed_batch_reaches_the_next(world: World) -> None:
+    world.failing = {0}
+    await world.fetch({0: range(0, 2)})
+    assert all(not table.staged for table in world.topology.batch.tables)
+    world.failing = set()
+    await world.fetch({1: range(0, 1)})
+    assert world.consumer._acked[world.tps[1]] == [0] and total(world, 1) == 1
