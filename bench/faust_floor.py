@@ -16,7 +16,7 @@ import time
 import faust
 
 from pingback.local_kafka import free_port
-from streams.app import create_faust_app
+from streams.app import create_faust_app, use_event_loop
 from streams.settings import Settings
 from streams.topology import raw
 
@@ -24,6 +24,7 @@ from streams.topology import raw
 def main() -> None:
     records = int(sys.argv[1])
     settings = Settings.from_environ()
+    use_event_loop(settings)  # the same loop as the worker's, so the floor is comparable
     app = create_faust_app(dataclasses.replace(settings, web_port=free_port()))
     topic = app.topic(settings.conversation_topic, settings.agent_topic, **raw())
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import faust
+import mode.loop
 
 from streams.settings import Settings
 
@@ -20,6 +21,9 @@ def create_faust_app(settings: Settings) -> faust.App:
         consumer_auto_offset_reset="earliest",
         producer_acks=-1,
         broker_commit_interval=1.0,
+        # One fetch is one folded batch (streams.delivery), folded without yielding to the API on
+        # the same loop: 2,000 records (~40 ms) amortise a batch's flush yet keep requests prompt.
+        broker_max_poll_records=2000,
         broker_session_timeout=settings.session_timeout_s,
         broker_heartbeat_interval=max(1.0, settings.session_timeout_s / 5),
         # The web server is ours (Starlette under uvicorn, see streams.worker); Faust needs web
@@ -30,3 +34,13 @@ def create_faust_app(settings: Settings) -> faust.App:
         canonical_url=settings.worker_url,
         autodiscover=False,
     )
+
+
+def use_event_loop(settings: Settings) -> None:
+    """uvloop unless PINGBACK_UVLOOP=0; call before any event loop exists.
+
+    The worker's loop and the aiokafka consumer thread's both follow the policy; Faust's delivery
+    path costs ~18 % less CPU per record on uvloop (bench/README.md).
+    """
+    if settings.uvloop:
+        mode.loop.use("uvloop")
