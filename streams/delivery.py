@@ -18,8 +18,10 @@ topics goes straight to one handler, while everything else stays Faust's:
   in every batch until a rebalance reads it again from the committed offset. Held records are
   still counted as delivered (`_read_offset`), so no gap is recorded over them; they leave
   Faust's (weak) set of unacknowledged messages when the batch is dropped, so a rebalance does
-  not wait for them. An exception out of the handler (cancellation) propagates out of `getmany`
-  with none of the batch acknowledged;
+  not wait for them. A handler that raises `Redeliver` has done nothing with the batch: the
+  partitions are sought back to its first records, which are fetched and handed over again. Any
+  other exception out of the handler (cancellation) propagates out of `getmany` with none of the
+  batch acknowledged;
 * a rebalance: the suspend flag and the consumer generation are checked once per batch, and a
   batch fetched before a rebalance began is dropped unread (the fetcher re-reads it from the
   committed offsets once the rebalance is over, as Faust's own drop does);
@@ -45,6 +47,10 @@ from faust.types import TP, Message
 # Folds a batch and returns once its results are durable, with the partitions whose records of the
 # batch must stay unacknowledged; every other record of the batch is acknowledged after that.
 BatchHandler = Callable[[Sequence[Message]], Awaitable[AbstractSet[TP]]]
+
+
+class Redeliver(Exception):
+    """Raised by a batch handler that did nothing with the batch: it is fetched and handed over again."""
 
 
 class BatchConsumer(aiokafka_driver.Consumer):  # internal: the aiokafka driver's Consumer class
@@ -106,7 +112,17 @@ class BatchConsumer(aiokafka_driver.Consumer):  # internal: the aiokafka driver'
                 self.app.monitor.track_tp_end_offset(tp, self.highwater(tp))
         if not messages or not self._still_current(generation):
             return  # recording a gap yields to the loop, where a rebalance may have begun
-        held = await self.transport.batch_handler(messages)
+        try:
+            held = await self.transport.batch_handler(messages)
+        except Redeliver:
+            # Nothing of the batch was acknowledged; read it again from its first records.
+            # internal: `Consumer.seek` moves the fetch position and sets `_read_offset` to match.
+            firsts: dict[TP, int] = {}
+            for message in messages:
+                firsts.setdefault(message.tp, message.offset)
+            for tp, offset in firsts.items():
+                await self.seek(tp, offset)
+            return
         for message in messages:
             if message.tp not in held:
                 self.ack(message)

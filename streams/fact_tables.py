@@ -11,6 +11,9 @@ RocksDB, all per message: more CPU than everything else the worker does per even
 2. once Kafka has acknowledged all of them, the changelog records are applied to the local store
    with `Store.apply_changelog_batch`, which also records the persisted offsets, so a restart with
    local state replays only the changelog's tail.
+   A changelog partition that another worker wrote to since the local store caught up with it
+   (this worker lost it while paused) is not applied, and `Superseded` is raised: the fold stops
+   the batch's partitions until the rebalance that must follow reads them again.
 The agent acknowledges the batch's events only after that, so nothing is committed that Kafka
 does not hold, and the local store never holds what the changelog lacks. Until then reads see the
 batch's own writes over the store (`FactTable`), so the core folds against a plain mapping.
@@ -129,22 +132,62 @@ class FactBatch:
             for key, (partition, value) in table.staged.items():
                 written.append((table, key, value, await producer.send(table.topic, key, value, partition, None, None)))
         await asyncio.gather(*others, *(sent for *_, sent in written))
+        superseded: list[str] = []
         for table in self.tables:
-            records = [
-                ChangelogRecord(key, value, TP(table.topic, sent.result().partition), sent.result().offset)
-                for written_to, key, value, sent in written
-                if written_to is table
-            ]
+            by_partition: dict[TP, list[ChangelogRecord]] = {}
+            for written_to, key, value, sent in written:
+                if written_to is table:
+                    tp = TP(table.topic, sent.result().partition)
+                    by_partition.setdefault(tp, []).append(ChangelogRecord(key, value, tp, sent.result().offset))
+            records = []
+            for tp, tp_records in by_partition.items():
+                gap = _written_since(table.store.persisted_offset(tp), [record.offset for record in tp_records])
+                if gap is None:
+                    records.extend(tp_records)
+                else:
+                    superseded.append(f"{tp.topic}/{tp.partition} offsets {gap[0]}–{gap[1]}")
             if records:
                 table.store.apply_changelog_batch(cast(Iterable[Any], records), to_key=_same, to_value=_same)
             table.staged.clear()
         self._records.clear()
+        if superseded:
+            raise Superseded(superseded)
 
     def discard(self) -> None:
         """Forget what the batch staged: its records will be folded again when they are read again."""
         for table in self.tables:
             table.staged.clear()
         self._records.clear()
+
+
+class Superseded(Exception):
+    """Another writer appended to a changelog partition this batch wrote, after the local store last caught up with it.
+
+    Only a worker whose partition was given to another (after a pause past its session, say) sees
+    this: the local store lacks the other's records, so the batch's records are not applied there
+    (its persisted offset would step over them); the next recovery reads them all, in order.
+    """
+
+    def __init__(self, gaps: list[str]) -> None:
+        super().__init__(
+            "another worker wrote to " + ", ".join(gaps) + " since this worker's local state caught up with"
+            " the changelog: it lost the partition (paused past its session?) and reads it again at the next rebalance"
+        )
+
+
+def _written_since(persisted: int | None, offsets: list[int]) -> tuple[int, int] | None:
+    """The offsets another writer took before or between ours, as (first, last), or None.
+
+    `persisted` is the last changelog offset in the local store (None: the store keeps none, as
+    the memory store, or has never read one); ours are contiguous after it unless another wrote.
+    """
+    offsets = sorted(offsets)
+    expected = offsets[0] if persisted is None else persisted + 1
+    for offset in offsets:
+        if offset != expected:
+            return expected, offset - 1
+        expected += 1
+    return None
 
 
 def _same(value: Any) -> Any:

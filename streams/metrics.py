@@ -51,3 +51,7 @@ class ProcessorMetrics:
             "Seconds from rebalance start to serving views rebuilt.",
             registry=registry,
         )
+
+    async def count_changelog_record(self, event: object) -> None:
+        """A table's `on_changelog_event` receiver."""
+        self.changelog_recovered.inc()

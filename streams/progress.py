@@ -14,7 +14,6 @@ from collections.abc import Awaitable, Callable
 import faust
 from aiokafka.admin import AIOKafkaAdminClient
 
-from streams.lease import TICK_S
 from streams.live_state import LiveState, TopicPartition
 from streams.metrics import ProcessorMetrics
 from streams.settings import Settings
@@ -36,15 +35,17 @@ class Progress:
         self.next_offsets: dict[TopicPartition, int] = {}
         self._admin: AIOKafkaAdminClient | None = None
         self._failing: set[str] = set()
-        app.timer(CATCH_UP_CHECK_S, name="check-catch-up")(
-            lambda: self._guarded("catch-up check", self._check_catch_up)
-        )
-        app.timer(LAG_INTERVAL_S, name="measure-progress")(lambda: self._guarded("lag and stall check", self._measure))
-        app.on_before_shutdown.connect(self._close_admin)
-        # The lease's tick: a late one is how a pause of this worker shows (streams.lease).
-        app.timer(TICK_S, name="lease-tick")(self._tick)
 
-    async def _tick(self) -> None:
+    # -- the timers' bodies (streams.topology registers them)
+
+    async def check_catch_up(self) -> None:
+        await self._guarded("catch-up check", self._check_catch_up)
+
+    async def measure(self) -> None:
+        await self._guarded("lag and stall check", self._measure)
+
+    async def tick(self) -> None:
+        """The lease's tick: a late one is how a pause of this worker shows (streams.lease)."""
         self.state.lease.tick()
 
     async def _guarded(self, what: str, check: Callable[[], Awaitable[None]]) -> None:
@@ -132,6 +133,7 @@ class Progress:
     def _report_recovering(self) -> None:
         self.metrics.recovering.set(0 if self.state.readiness()[0] else 1)
 
-    async def _close_admin(self, sender: object, **kwargs: object) -> None:
+    async def close(self, sender: object = None, **kwargs: object) -> None:
+        """Close the admin client (an `on_before_shutdown` receiver)."""
         if self._admin is not None:
             await self._admin.close()

@@ -1,4 +1,5 @@
-"""The Faust internals streams.delivery and streams.fact_tables rely on, checked without a broker.
+"""The Faust internals streams.delivery relies on, checked without a broker (streams.fact_tables' are in
+test_fact_tables_contract.py).
 
 If a faust-streaming upgrade renames, re-signs or changes one of them, a test here fails and
 names it; nothing is skipped. The broker side alone is stubbed: `_wait_next_records` (the fetch)
@@ -20,8 +21,7 @@ from faust.transport.consumer import Consumer as FaustConsumer
 from faust.transport.drivers import aiokafka as aiokafka_driver
 from faust.types import TP, Message
 
-from streams.delivery import BatchConsumer, deliver_in_batches
-from streams.fact_tables import ChangelogRecord
+from streams.delivery import BatchConsumer, Redeliver, deliver_in_batches
 
 EVENTS, CHANGELOG = "events", "app-facts-changelog"
 
@@ -76,7 +76,17 @@ def test_drain_messages_fetches_through_getmany_and_awaits_each_record() -> None
     assert "getmany = self.getmany" in source
     assert "async for tp, message in ait" in source
     assert "self.wait_first(" in source
-    for name in ("_wait_next_records", "perform_seek", "_to_message", "track_message", "ack", "_add_gap", "commit"):
+    for name in (
+        "_wait_next_records",
+        "perform_seek",
+        "_to_message",
+        "track_message",
+        "ack",
+        "_add_gap",
+        "commit",
+        "seek",
+        "_seek",
+    ):
         assert callable(getattr(aiokafka_driver.Consumer, name)), name
     assert aiokafka_driver.Transport.Consumer is aiokafka_driver.Consumer
 
@@ -109,8 +119,10 @@ async def test_held_partitions_are_not_acknowledged_and_never_committed_past(har
     harness.held = {p0}  # offset 3 on fails: p0 is held from here on, p1 goes on
     await harness.fetch({p0: [record(EVENTS, 0, o) for o in (3, 4)], p1: [record(EVENTS, 1, o) for o in range(2)]})
     await harness.fetch({p0: [record(EVENTS, 0, o) for o in (5, 9)], p1: [record(EVENTS, 1, 2)]})
-    assert harness.batches[1:] == [[(EVENTS, 0, 3), (EVENTS, 0, 4), (EVENTS, 1, 0), (EVENTS, 1, 1)],
-                                   [(EVENTS, 0, 5), (EVENTS, 0, 9), (EVENTS, 1, 2)]]  # fmt: skip
+    assert harness.batches[1:] == [
+        [(EVENTS, 0, 3), (EVENTS, 0, 4), (EVENTS, 1, 0), (EVENTS, 1, 1)],
+        [(EVENTS, 0, 5), (EVENTS, 0, 9), (EVENTS, 1, 2)],
+    ]
     assert consumer._acked[p0] == [0, 1, 2] and consumer._acked[p1] == [0, 1, 2]
     assert consumer._new_offset(p0) == 3 and consumer._new_offset(p1) == 3
     assert consumer._new_offset(p0) is None  # the gap before offset 9 does not carry a commit past 3
@@ -118,6 +130,30 @@ async def test_held_partitions_are_not_acknowledged_and_never_committed_past(har
     assert consumer._read_offset[p0] == 9
     gc.collect()
     assert not consumer._unacked_messages  # a rebalance's `wait_empty` does not wait for held records
+
+
+async def test_a_batch_the_handler_redelivers_is_sought_back_unacknowledged_and_handed_over_again(
+    harness: Harness,
+) -> None:
+    consumer, p0, p1 = harness.consumer, TP(EVENTS, 0), TP(EVENTS, 1)
+    sought: list[tuple[TP, int]] = []
+
+    async def _seek(tp: TP, offset: int) -> None:  # the broker side of `Consumer.seek`
+        sought.append((tp, offset))
+
+    def redeliver() -> None:
+        raise Redeliver
+
+    consumer._seek = _seek  # type: ignore[method-assign]
+    harness.on_handler = redeliver
+    await harness.fetch({p0: [record(EVENTS, 0, o) for o in (5, 6, 7)], p1: [record(EVENTS, 1, 0)]})
+    assert sought == [(p0, 5), (p1, 0)]
+    assert not consumer._acked[p0] and not consumer._acked[p1]
+    assert consumer._read_offset[p0] == 5 and consumer._read_offset[p1] is None  # so the refetch is not dropped
+    harness.on_handler = None
+    await harness.fetch({p0: [record(EVENTS, 0, o) for o in (5, 6, 7)], p1: [record(EVENTS, 1, 0)]})
+    assert harness.batches[-1] == [(EVENTS, 0, 5), (EVENTS, 0, 6), (EVENTS, 0, 7), (EVENTS, 1, 0)]
+    assert consumer._acked[p0] == [5, 6, 7] and consumer._acked[p1] == [0]
 
 
 async def test_a_refetch_is_dropped_and_a_gap_recorded(harness: Harness) -> None:
@@ -166,28 +202,3 @@ async def test_other_topics_keep_faust_s_per_record_path(harness: Harness) -> No
     )
     assert [(tp, m.offset) for tp, m in yielded] == [(changelog, 0), (changelog, 1), (changelog, 2)]
     assert harness.batches == [[(EVENTS, 0, 0)]]
-
-
-def test_producer_send_takes_the_positional_arguments_fact_tables_passes() -> None:
-    parameters = list(inspect.signature(aiokafka_driver.Producer.send).parameters)
-    assert parameters[:7] == ["self", "topic", "key", "value", "partition", "timestamp", "headers"]
-
-
-@pytest.mark.parametrize("store", ["memory://", "rocksdb://"])
-def test_apply_changelog_batch_reads_our_changelog_record(tmp_path: Path, store: str) -> None:
-    app = faust.App(f"contract-{store[:3]}", broker="kafka://127.0.0.1:1", store=store, datadir=str(tmp_path))
-    table = app.Table("facts", partitions=2, key_type=bytes, value_type=bytes)
-    assert table.changelog_topic.get_topic_name() == "contract-" + store[:3] + "-facts-changelog"
-    tp = TP(table.changelog_topic.get_topic_name(), 1)
-    batch = [
-        ChangelogRecord(b"a", b"1", tp, 10),
-        ChangelogRecord(b"b", b"2", tp, 11),
-        ChangelogRecord(b"a", None, tp, 12),
-    ]
-    table.data.apply_changelog_batch(batch, to_key=lambda k: k, to_value=lambda v: v)
-    if store == "rocksdb://":
-        db = table.data._db_for_partition(1)
-        assert db[b"b"] == b"2" and db.get(b"a") is None
-        assert table.data.persisted_offset(tp) == 12  # so a restart replays only the changelog's tail
-    else:
-        assert dict(table.data.items()) == {b"b": b"2"}

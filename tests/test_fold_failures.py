@@ -1,4 +1,4 @@
-"""A batch that can be neither folded nor dead-lettered, through the real Topology and batch consumer, no broker.
+"""A batch that can be neither folded nor dead-lettered, through the real topology and batch consumer, no broker.
 
 Issue #11 item 1 with batch delivery (#14): the failing batch's partitions stop visibly and none of
 their records is acknowledged, in that batch or any later one, while the other partitions go on.
@@ -19,12 +19,14 @@ from analytics.window import Views
 from api.ports import NotReady
 from streams.app import create_faust_app
 from streams.delivery import BatchConsumer
+from streams.lease import Lease
 from streams.live_state import LiveState
 from streams.metrics import ProcessorMetrics
 from streams.partitioning import partitioner
 from streams.settings import Settings
-from streams.topology import Topology
+from streams.topology import build_topology
 from tests.support.builders import T_US, H, created
+from tests.support.producer_fake import FakeProducer
 
 PARTITIONS = 2
 TOPIC = Settings().conversation_topic
@@ -32,8 +34,15 @@ TOPIC = Settings().conversation_topic
 ACCOUNTS = {partitioner(PARTITIONS)(name): name for name in ("acme", "globex", "initech", "umbrella")}
 
 
-class Broken(Exception):
-    """What a refused produce looks like to the fold."""
+SESSION_S = 6.0
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
 
 
 class World:
@@ -42,28 +51,36 @@ class World:
             bootstrap_servers="127.0.0.1:1", store="memory://", data_dir=tmp_path, partitions=PARTITIONS
         )
         self.app = create_faust_app(settings)
-        self.state = LiveState(views=Views(), partition_of=partitioner(PARTITIONS))
-        self.topology = Topology(self.app, settings, state=self.state, metrics=ProcessorMetrics(CollectorRegistry()),
-                                 clock_us=lambda: T_US)  # fmt: skip
+        self.producer = FakeProducer()
+        self.app.producer = self.producer  # type: ignore[assignment]
+        self.clock = Clock()
+        lease = Lease(session_timeout_s=SESSION_S, monotonic=self.clock)
+        self.state = LiveState(views=Views(), partition_of=partitioner(PARTITIONS), lease=lease)
+        self.topology = build_topology(
+            self.app, settings, state=self.state, metrics=ProcessorMetrics(CollectorRegistry()), clock_us=lambda: T_US
+        )
         consumer = self.app.consumer
         assert isinstance(consumer, BatchConsumer)
         self.consumer = consumer
         self.tps = [TP(TOPIC, partition) for partition in range(PARTITIONS)]
         consumer.assignment = lambda: set(self.tps)  # type: ignore[method-assign]
         consumer.highwater = lambda tp: 1000  # type: ignore[method-assign]
-        self.failing: set[int] = set()  # partitions whose writes the "broker" refuses
-        self.folding: set[int] = set()
-        self.topology.batch._write = self._write  # type: ignore[method-assign]
-        self.state.recovered(assigned=[(tp.topic, tp.partition) for tp in self.tps], conversations=(), agents=(),
-                             next_offsets={}, highwaters={}, now_us=T_US)  # fmt: skip
+        self.sought: list[tuple[TP, int]] = []
+        consumer._seek = self._seek  # type: ignore[method-assign]
+        self.state.recovered(
+            assigned=[(tp.topic, tp.partition) for tp in self.tps],
+            conversations=(),
+            agents=(),
+            next_offsets={},
+            highwaters={},
+            now_us=T_US,
+        )
 
-    async def _write(self) -> None:
-        if self.folding & self.failing:
-            raise Broken("MessageSizeTooLarge")
+    async def _seek(self, tp: TP, offset: int) -> None:  # the broker side of a seek
+        self.sought.append((tp, offset))
 
     async def fetch(self, offsets: dict[int, range]) -> None:
         records = {TP(TOPIC, p): [self.record(p, o) for o in span] for p, span in offsets.items()}
-        self.folding = set(offsets)
 
         async def wait_next_records(timeout: float) -> tuple[dict[TP, list[ConsumerRecord]], None]:
             return records, None
@@ -92,7 +109,7 @@ def total(world: World, partition: int) -> int:
 async def test_a_failing_batch_stops_only_its_partitions_and_acknowledges_none_of_their_records(world: World) -> None:
     p0, p1 = world.tps
     await world.fetch({0: range(0, 3), 1: range(0, 3)})
-    world.failing = {0}
+    world.producer.failing = {0}
     await world.fetch({0: range(3, 6)})
     assert world.consumer._acked[p0] == [0, 1, 2]
     assert p0 in world.consumer._paused_partitions and p1 not in world.consumer._paused_partitions
@@ -102,7 +119,7 @@ async def test_a_failing_batch_stops_only_its_partitions_and_acknowledges_none_o
     assert not ready and f"{TOPIC}/0" in reason
     # Partition 1 keeps going; a later record of partition 0 (fetched before the pause, say) is
     # neither folded nor acknowledged, even once writes would succeed again.
-    world.failing = set()
+    world.producer.failing = set()
     await world.fetch({0: range(6, 8), 1: range(3, 5)})
     await world.fetch({1: range(5, 6)})
     assert world.consumer._acked[p0] == [0, 1, 2] and world.consumer._acked[p1] == list(range(6))
@@ -113,7 +130,7 @@ async def test_a_failing_batch_stops_only_its_partitions_and_acknowledges_none_o
 
 
 async def test_a_batch_spanning_partitions_stops_them_all_and_the_rest_go_on(world: World) -> None:
-    world.failing = {0}
+    world.producer.failing = {0}
     await world.fetch({0: range(0, 2), 1: range(0, 2)})  # one batch: its writes fail as a whole
     assert set(world.state.stopped) == {(TOPIC, 0), (TOPIC, 1)}
     assert not world.consumer._acked[world.tps[0]] and not world.consumer._acked[world.tps[1]]
@@ -121,9 +138,25 @@ async def test_a_batch_spanning_partitions_stops_them_all_and_the_rest_go_on(wor
 
 
 async def test_nothing_staged_by_a_failed_batch_reaches_the_next(world: World) -> None:
-    world.failing = {0}
+    world.producer.failing = {0}
     await world.fetch({0: range(0, 2)})
-    assert all(not table.staged for table in world.topology.batch.tables)
-    world.failing = set()
+    assert all(not table.staged for table in world.topology.writes.tables)
+    world.producer.failing = set()
     await world.fetch({1: range(0, 1)})
     assert world.consumer._acked[world.tps[1]] == [0] and total(world, 1) == 1
+
+
+async def test_after_a_pause_nothing_is_folded_or_written_until_the_group_s_verdict(world: World) -> None:
+    p0, p1 = world.tps
+    await world.fetch({0: range(0, 2)})
+    world.clock.now += SESSION_S  # frozen past its session: the group may have moved its partitions
+    await world.fetch({0: range(2, 4), 1: range(0, 1)})
+    assert world.sought == [(p0, 2), (p1, 0)]  # read again once the verdict is in
+    assert world.consumer._acked[p0] == [0, 1] and not world.consumer._acked[p1]
+    assert world.producer.next_offsets == {(world.topology.writes.tables[0].topic, 0): 2}  # nothing written
+    for _ in range(6):  # half a session, ticking on time, without a rebalance: the group kept this worker
+        world.clock.now += SESSION_S / 12
+        world.state.lease.tick()
+    await world.fetch({0: range(2, 4), 1: range(0, 1)})
+    assert world.consumer._acked[p0] == [0, 1, 2, 3] and world.consumer._acked[p1] == [0]
+    assert total(world, 0) == 4 and total(world, 1) == 1
