@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from sortedcontainers import SortedList
 
-from analytics.contribution import Created, FirstReply, Resolution, WindowItem
+from analytics.contribution import Created, FirstReply, Rating, Resolution, WindowItem
 
 # The plain integer sums, which merge field by field.
 _SUMS = (
@@ -28,14 +28,16 @@ _SUMS = (
 
 
 def _bump(counter: Counter[str], key: str, by: int) -> None:
-    counter[key] += by
     # Zero entries are removed so an emptied tally compares equal to a fresh one and the
-    # channel mix lists only channels that occur.
-    if not counter[key]:
+    # channel mix lists only channels that occur. (dict.get: Counter's __missing__ is a Python call.)
+    count = counter.get(key, 0) + by
+    if count:
+        counter[key] = count
+    else:
         del counter[key]
 
 
-@dataclass
+@dataclass(slots=True)
 class Tally:
     created: int = 0  # conversations created
     created_resolved: int = 0  # ... of which resolved now
@@ -56,21 +58,37 @@ class Tally:
     def add(self, item: WindowItem, sign: int) -> None:
         """Count `item` in (sign=1) or back out (sign=-1)."""
         if isinstance(item, Created):
-            self.created += sign
-            self.created_resolved += sign * item.resolved_now
-            _bump(self.channels, item.channel, sign)
+            self.add_created(item, sign)
         elif isinstance(item, FirstReply):
-            self.first_replies += sign
-            self.first_reply_sum_us += sign * item.duration_us
+            self.add_first_reply(item, sign)
         elif isinstance(item, Resolution):
-            self.resolutions += sign
-            self.handle_sum_us += sign * item.handle_us
-            self._add_handles([item.handle_us], sign)
-            if item.resolver is not None:  # a resolution without a resolver counts for nobody
-                _bump(self.resolvers, item.resolver, sign)
-        else:  # Rating
-            self.ratings += sign
-            self.good_ratings += sign * item.good
+            self.add_resolution(item, sign)
+        else:
+            self.add_rating(item, sign)
+
+    # One method per kind of item, so a view that knows what it places skips the dispatch.
+    def add_created(self, item: Created, sign: int) -> None:
+        self.created += sign
+        self.created_resolved += sign * item.resolved_now
+        _bump(self.channels, item.channel, sign)
+
+    def add_first_reply(self, item: FirstReply, sign: int) -> None:
+        self.first_replies += sign
+        self.first_reply_sum_us += sign * item.duration_us
+
+    def add_resolution(self, item: Resolution, sign: int) -> None:
+        self.resolutions += sign
+        self.handle_sum_us += sign * item.handle_us
+        if sign > 0:
+            self.handle_us.add(item.handle_us)
+        else:
+            self.handle_us.remove(item.handle_us)
+        if item.resolver is not None:  # a resolution without a resolver counts for nobody
+            _bump(self.resolvers, item.resolver, sign)
+
+    def add_rating(self, item: Rating, sign: int) -> None:
+        self.ratings += sign
+        self.good_ratings += sign * item.good
 
     def merge(self, other: Tally, sign: int) -> None:
         """Add (sign=1) or subtract (sign=-1) everything `other` counts."""

@@ -21,7 +21,8 @@ forward.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from sortedcontainers import SortedDict
 
@@ -41,6 +42,12 @@ _next_version = itertools.count(1).__next__
 
 # A watermark before any instant an event can carry (datetime.min is about -6.2e16 µs).
 _BEFORE_ALL_US = -(2**63)
+# Later than any instant an event can carry: "nothing pending".
+_AFTER_ALL_US = 2**63
+
+# A contribution's window items by position, each with the Tally method that counts its kind.
+_ADDERS = (Tally.add_created, Tally.add_first_reply, Tally.add_resolution, Tally.add_rating)
+_SLOTS = tuple(enumerate(_ADDERS))
 
 
 def bucket_of(timestamp_us: int) -> int:
@@ -67,6 +74,7 @@ class AccountView:
         self._first_bucket = first_bucket(_BEFORE_ALL_US)
         self._buckets: SortedDict = SortedDict()  # bucket index -> Tally, only non-empty ones
         self._pending: SortedDict = SortedDict()  # exact ts_us > watermark -> Tally
+        self._next_due_us = _AFTER_ALL_US  # at most the earliest pending instant: when advance must look
         self._totals = Tally()  # sum of the buckets
         self._open_conversations = 0
         self._active_agents = 0
@@ -93,17 +101,22 @@ class AccountView:
         if now_us <= self._watermark_us:
             return
         self._watermark_us = now_us
-        self._first_bucket = first = first_bucket(now_us)
+        first = first_bucket(now_us)
         changed = False
-        while self._buckets and self._buckets.peekitem(0)[0] < first:
-            self._totals.merge(self._buckets.popitem(0)[1], -1)
-            changed = True
-        while self._pending and self._pending.peekitem(0)[0] <= now_us:
-            ts_us, tally = self._pending.popitem(0)
-            if bucket_of(ts_us) >= first:  # only after a jump of more than the window
-                _tally_at(self._buckets, bucket_of(ts_us)).merge(tally, 1)
-                self._totals.merge(tally, 1)
+        # No bucket below the first is ever placed, so only a new first bucket can expire any.
+        if first != self._first_bucket:
+            self._first_bucket = first
+            while self._buckets and self._buckets.peekitem(0)[0] < first:
+                self._totals.merge(self._buckets.popitem(0)[1], -1)
                 changed = True
+        if self._next_due_us <= now_us:
+            while self._pending and self._pending.peekitem(0)[0] <= now_us:
+                ts_us, tally = self._pending.popitem(0)
+                if bucket_of(ts_us) >= first:  # only after a jump of more than the window
+                    _tally_at(self._buckets, bucket_of(ts_us)).merge(tally, 1)
+                    self._totals.merge(tally, 1)
+                    changed = True
+            self._next_due_us = self._pending.peekitem(0)[0] if self._pending else _AFTER_ALL_US
         if changed:
             self.version = _next_version()
 
@@ -114,10 +127,22 @@ class AccountView:
         after = None if new is None else contribution(new)
         if before == after:  # e.g. a duplicate, a contact message, a later agent reply
             return
-        if before is not None:
-            self._count(before, -1)
-        if after is not None:
-            self._count(after, 1)
+        if before is None or after is None:
+            if before is not None:
+                self._count(before, -1)
+            if after is not None:
+                self._count(after, 1)
+        else:
+            # Only the items that differ move (most events change one or two): retracting and
+            # re-adding an unchanged item would put it back where it was.
+            self._open_conversations += after.is_open - before.is_open
+            for slot, add in _SLOTS:
+                was, now = before[slot], after[slot]
+                if was != now:
+                    if was is not None:
+                        self._place(was, -1, add)
+                    if now is not None:
+                        self._place(now, 1, add)
         settled = new if new is not None else old
         if settled is not None:
             self._rows.put(settled.conversation_id, after)
@@ -167,21 +192,28 @@ class AccountView:
 
     def _count(self, part: Contribution, sign: int) -> None:
         self._open_conversations += sign * part.is_open
-        for item in part.window_items():
-            self._place(item, sign)
+        for item, add in zip(part[:4], _ADDERS, strict=True):
+            if item is not None:
+                self._place(item, sign, add)
 
-    def _place(self, item: WindowItem, sign: int) -> None:
-        if item.ts_us > self._watermark_us:
-            self._add_dropping_empty(self._pending, item.ts_us, item, sign)
-        elif bucket_of(item.ts_us) >= self._first_bucket:
-            self._add_dropping_empty(self._buckets, bucket_of(item.ts_us), item, sign)
-            self._totals.add(item, sign)
-
-    @staticmethod
-    def _add_dropping_empty(tallies: SortedDict, key: int, item: WindowItem, sign: int) -> None:
+    def _place(self, item: WindowItem, sign: int, add: Callable[[Tally, Any, int], None]) -> None:
+        """Count `item` (by `add`, the Tally method of its kind) where the window has it, if anywhere."""
+        ts_us = item.ts_us
+        if ts_us > self._watermark_us:
+            tallies, key = self._pending, ts_us
+            if ts_us < self._next_due_us:
+                self._next_due_us = ts_us
+        else:
+            key = ts_us // BUCKET_US  # bucket_of, inline: this runs for every item of every change
+            if key < self._first_bucket:
+                return
+            tallies = self._buckets
+            add(self._totals, item, sign)
+        tally: Tally | None = tallies.get(key)
+        if tally is None:
+            tally = tallies[key] = Tally()
+        add(tally, item, sign)
         # Emptied tallies are dropped so memory follows the live items, not every instant ever seen.
-        tally = _tally_at(tallies, key)
-        tally.add(item, sign)
         if tally.is_empty():
             del tallies[key]
 
