@@ -123,6 +123,15 @@ class AccountView:
     def apply_conversation(self, old: ConversationFacts | None, new: ConversationFacts | None, now_us: int) -> None:
         """Replace what a conversation contributed under `old` facts by what it contributes under `new`."""
         self.advance(now_us)
+        if (
+            old is not None
+            and new is not None
+            and old.created == new.created
+            and old.first_reply == new.first_reply
+            and old.status == new.status
+            and old.rating == new.rating
+        ):
+            return  # only last_event_us moved (a contact or bot message, a later agent reply)
         before = None if old is None else contribution(old)
         after = None if new is None else contribution(new)
         if before == after:  # e.g. a duplicate, a contact message, a later agent reply
@@ -233,7 +242,8 @@ class Views:
     def apply_conversation(
         self, account_id: str, old: ConversationFacts | None, new: ConversationFacts | None, now_us: int
     ) -> None:
-        self._view(account_id).apply_conversation(old, new, now_us)
+        view = self._accounts.get(account_id)
+        (self._view(account_id) if view is None else view).apply_conversation(old, new, now_us)
 
     def apply_agent(self, account_id: str, old: AgentFacts | None, new: AgentFacts | None, now_us: int) -> None:
         self._view(account_id).apply_agent(old, new, now_us)
