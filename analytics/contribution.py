@@ -64,29 +64,39 @@ class AgentContribution(NamedTuple):
     name: str  # display name for top_agents
 
 
+# tuple.__new__ skips the NamedTuple constructors' Python frames (~0.15 µs each): a contribution is
+# computed twice for most events.
+_new = tuple.__new__
+
+
 def contribution(facts: ConversationFacts) -> Contribution | None:
     """The conversation's contribution, or None while it does not exist (no created event yet)."""
-    if facts.created is None:
+    created = facts.created
+    if created is None:
         return None
-    created_us, _, channel = facts.created
+    created_us = created[0]
     first_reply = None
     if facts.first_reply is not None:
         reply_us, _, responder = facts.first_reply
-        first_reply = FirstReply(reply_us, max(0, reply_us - created_us), responder)
+        first_reply = _new(FirstReply, (reply_us, max(0, reply_us - created_us), responder))
     resolution = None
-    if facts.status is not None and facts.status[2] == "resolved":
-        resolved_us, _, _, resolver = facts.status
-        resolution = Resolution(resolved_us, max(0, resolved_us - created_us), resolver)
+    status = facts.status
+    if status is not None and status[2] == "resolved":
+        resolved_us = status[0]
+        resolution = _new(Resolution, (resolved_us, max(0, resolved_us - created_us), status[3]))
     rating = None
     if facts.rating is not None:
         rated_us, _, stars = facts.rating
-        rating = Rating(rated_us, stars >= 4)
-    return Contribution(
-        created=Created(created_us, channel, resolution is not None),
-        first_reply=first_reply,
-        resolution=resolution,
-        rating=rating,
-        is_open=facts.status_now == "open",
+        rating = _new(Rating, (rated_us, stars >= 4))
+    return _new(
+        Contribution,
+        (
+            _new(Created, (created_us, created[2], resolution is not None)),
+            first_reply,
+            resolution,
+            rating,
+            status is None or status[2] == "open",  # is_open: facts.status_now == "open"
+        ),
     )
 
 
