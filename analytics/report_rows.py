@@ -91,8 +91,11 @@ class ConversationRows:
         column: Column = getattr(self, name)
         return column[: self._size]
 
-    def put(self, conversation_id: str, part: Contribution | None) -> None:
-        """Make the conversation's row say `part`; None removes the row."""
+    def put(self, conversation_id: str, part: Contribution | None, was: Contribution | None = None) -> None:
+        """Make the conversation's row say `part`; None removes the row.
+
+        `was`, when given, is what the row says now: only the items that differ are written.
+        """
         row = self._row_of.get(conversation_id)
         if part is None:
             if row is not None:
@@ -102,27 +105,29 @@ class ConversationRows:
             return
         if row is None:
             row = self._row_of[conversation_id] = self._free.pop() if self._free else self._new_row()
-        self._write(row, part)
-
-    def _write(self, row: int, part: Contribution) -> None:
+            was = None
         created, reply, resolution, rating = part.created, part.first_reply, part.resolution, part.rating
-        self.created_us[row] = created.ts_us
-        self.channel[row] = self.channels.code(created.channel)
-        self.resolved_now[row] = created.resolved_now
-        if reply is None:
-            self.reply_us[row], self.reply_duration_us[row], self.responder[row] = NO_TIME, 0, NOBODY
-        else:
-            self.reply_us[row], self.reply_duration_us[row] = reply.ts_us, reply.duration_us
-            self.responder[row] = self.agents.code(reply.responder)
-        if resolution is None:
-            self.resolved_us[row], self.handle_us[row], self.resolver[row] = NO_TIME, 0, NOBODY
-        else:
-            self.resolved_us[row], self.handle_us[row] = resolution.ts_us, resolution.handle_us
-            self.resolver[row] = NOBODY if resolution.resolver is None else self.agents.code(resolution.resolver)
-        if rating is None:
-            self.rated_us[row], self.good[row] = NO_TIME, 0
-        else:
-            self.rated_us[row], self.good[row] = rating.ts_us, rating.good
+        if was is None or created != was.created:
+            self.created_us[row] = created.ts_us
+            self.channel[row] = self.channels.code(created.channel)
+            self.resolved_now[row] = created.resolved_now
+        if was is None or reply != was.first_reply:
+            if reply is None:
+                self.reply_us[row], self.reply_duration_us[row], self.responder[row] = NO_TIME, 0, NOBODY
+            else:
+                self.reply_us[row], self.reply_duration_us[row] = reply.ts_us, reply.duration_us
+                self.responder[row] = self.agents.code(reply.responder)
+        if was is None or resolution != was.resolution:
+            if resolution is None:
+                self.resolved_us[row], self.handle_us[row], self.resolver[row] = NO_TIME, 0, NOBODY
+            else:
+                self.resolved_us[row], self.handle_us[row] = resolution.ts_us, resolution.handle_us
+                self.resolver[row] = NOBODY if resolution.resolver is None else self.agents.code(resolution.resolver)
+        if was is None or rating != was.rating:
+            if rating is None:
+                self.rated_us[row], self.good[row] = NO_TIME, 0
+            else:
+                self.rated_us[row], self.good[row] = rating.ts_us, rating.good
 
     def _clear(self, row: int) -> None:
         for name, empty in self.EMPTY.items():

@@ -34,7 +34,7 @@ def _bump(counter: Counter[str], key: str, by: int) -> None:
     if count:
         counter[key] = count
     else:
-        del counter[key]
+        counter.pop(key)  # dict's own: Counter.__delitem__ is a Python method
 
 
 @dataclass(slots=True)
@@ -71,6 +71,10 @@ class Tally:
         self.created += sign
         self.created_resolved += sign * item.resolved_now
         _bump(self.channels, item.channel, sign)
+
+    def add_resolved_now(self, item: Created, by: int) -> None:
+        """The created item's `resolved_now` moved by `by` (its instant and channel as they were)."""
+        self.created_resolved += by
 
     def add_first_reply(self, item: FirstReply, sign: int) -> None:
         self.first_replies += sign

@@ -45,9 +45,16 @@ _BEFORE_ALL_US = -(2**63)
 # Later than any instant an event can carry: "nothing pending".
 _AFTER_ALL_US = 2**63
 
-# A contribution's window items by position, each with the Tally method that counts its kind.
-_ADDERS = (Tally.add_created, Tally.add_first_reply, Tally.add_resolution, Tally.add_rating)
-_SLOTS = tuple(enumerate(_ADDERS))
+# The Tally method that counts each kind of window item, so placing one needs no dispatch.
+Adder = Callable[[Tally, Any, int], None]
+_ADD_CREATED: Adder = Tally.add_created
+_ADD_FIRST_REPLY: Adder = Tally.add_first_reply
+_ADD_RESOLUTION: Adder = Tally.add_resolution
+_ADD_RATING: Adder = Tally.add_rating
+_ADDERS = (_ADD_CREATED, _ADD_FIRST_REPLY, _ADD_RESOLUTION, _ADD_RATING)  # in a Contribution's order
+# Changes the created item's resolved_now only: the same instant places it in the same tallies, and
+# the count it is in does not change, so no tally empties.
+_ADD_RESOLVED_NOW: Adder = Tally.add_resolved_now
 
 
 def bucket_of(timestamp_us: int) -> int:
@@ -145,16 +152,22 @@ class AccountView:
             # Only the items that differ move (most events change one or two): retracting and
             # re-adding an unchanged item would put it back where it was.
             self._open_conversations += after.is_open - before.is_open
-            for slot, add in _SLOTS:
-                was, now = before[slot], after[slot]
-                if was != now:
-                    if was is not None:
-                        self._place(was, -1, add)
-                    if now is not None:
-                        self._place(now, 1, add)
+            was_created, now_created = before.created, after.created
+            if was_created != now_created:
+                if was_created[:2] == now_created[:2]:  # the usual case: resolved or reopened
+                    self._place(now_created, now_created.resolved_now - was_created.resolved_now, _ADD_RESOLVED_NOW)
+                else:
+                    self._place(was_created, -1, _ADD_CREATED)
+                    self._place(now_created, 1, _ADD_CREATED)
+            if before.first_reply != after.first_reply:
+                self._move(before.first_reply, after.first_reply, _ADD_FIRST_REPLY)
+            if before.resolution != after.resolution:
+                self._move(before.resolution, after.resolution, _ADD_RESOLUTION)
+            if before.rating != after.rating:
+                self._move(before.rating, after.rating, _ADD_RATING)
         settled = new if new is not None else old
         if settled is not None:
-            self._rows.put(settled.conversation_id, after)
+            self._rows.put(settled.conversation_id, after, before)
         self.version = _next_version()
 
     def apply_agent(self, old: AgentFacts | None, new: AgentFacts | None, now_us: int) -> None:
@@ -201,11 +214,17 @@ class AccountView:
 
     def _count(self, part: Contribution, sign: int) -> None:
         self._open_conversations += sign * part.is_open
-        for item, add in zip(part[:4], _ADDERS, strict=True):
+        for item, add in zip((part.created, part.first_reply, part.resolution, part.rating), _ADDERS, strict=True):
             if item is not None:
                 self._place(item, sign, add)
 
-    def _place(self, item: WindowItem, sign: int, add: Callable[[Tally, Any, int], None]) -> None:
+    def _move(self, was: WindowItem | None, now: WindowItem | None, add: Adder) -> None:
+        if was is not None:
+            self._place(was, -1, add)
+        if now is not None:
+            self._place(now, 1, add)
+
+    def _place(self, item: WindowItem, sign: int, add: Adder) -> None:
         """Count `item` (by `add`, the Tally method of its kind) where the window has it, if anywhere."""
         ts_us = item.ts_us
         if ts_us > self._watermark_us:
