@@ -18,7 +18,7 @@ from typing import ClassVar
 import numpy as np
 import numpy.typing as npt
 
-from analytics.contribution import Contribution
+from analytics.contribution import Contribution, Created, FirstReply, Rating, Resolution
 
 NO_TIME = np.iinfo(np.int64).max  # later than every period's end: never selected
 NOBODY = -1  # no agent (a resolution without a resolver, a freed row)
@@ -106,28 +106,45 @@ class ConversationRows:
         if row is None:
             row = self._row_of[conversation_id] = self._free.pop() if self._free else self._new_row()
             was = None
-        created, reply, resolution, rating = part.created, part.first_reply, part.resolution, part.rating
-        if was is None or created != was.created:
-            self.created_us[row] = created.ts_us
-            self.channel[row] = self.channels.code(created.channel)
-            self.resolved_now[row] = created.resolved_now
-        if was is None or reply != was.first_reply:
-            if reply is None:
-                self.reply_us[row], self.reply_duration_us[row], self.responder[row] = NO_TIME, 0, NOBODY
-            else:
-                self.reply_us[row], self.reply_duration_us[row] = reply.ts_us, reply.duration_us
-                self.responder[row] = self.agents.code(reply.responder)
-        if was is None or resolution != was.resolution:
-            if resolution is None:
-                self.resolved_us[row], self.handle_us[row], self.resolver[row] = NO_TIME, 0, NOBODY
-            else:
-                self.resolved_us[row], self.handle_us[row] = resolution.ts_us, resolution.handle_us
-                self.resolver[row] = NOBODY if resolution.resolver is None else self.agents.code(resolution.resolver)
-        if was is None or rating != was.rating:
-            if rating is None:
-                self.rated_us[row], self.good[row] = NO_TIME, 0
-            else:
-                self.rated_us[row], self.good[row] = rating.ts_us, rating.good
+        if was is None or part.created != was.created:
+            self.write_created(row, part.created)
+        if was is None or part.first_reply != was.first_reply:
+            self.write_first_reply(row, part.first_reply)
+        if was is None or part.resolution != was.resolution:
+            self.write_resolution(row, part.resolution)
+        if was is None or part.rating != was.rating:
+            self.write_rating(row, part.rating)
+
+    def row(self, conversation_id: str) -> int | None:
+        """The conversation's row, for the `write_*` methods; None if it has none."""
+        return self._row_of.get(conversation_id)
+
+    def write_created(self, row: int, created: Created) -> None:
+        self.created_us[row] = created.ts_us
+        self.channel[row] = self.channels.code(created.channel)
+        self.resolved_now[row] = created.resolved_now
+
+    def write_first_reply(self, row: int, reply: FirstReply | None) -> None:
+        if reply is None:
+            self.reply_us[row], self.reply_duration_us[row], self.responder[row] = NO_TIME, 0, NOBODY
+        else:
+            self.reply_us[row], self.reply_duration_us[row] = reply.ts_us, reply.duration_us
+            self.responder[row] = self.agents.code(reply.responder)
+
+    def write_resolution(self, row: int, resolution: Resolution | None) -> None:
+        """The resolution's columns and `resolved_now` (whether there is one)."""
+        if resolution is None:
+            self.resolved_us[row], self.handle_us[row], self.resolver[row] = NO_TIME, 0, NOBODY
+        else:
+            self.resolved_us[row], self.handle_us[row] = resolution.ts_us, resolution.handle_us
+            self.resolver[row] = NOBODY if resolution.resolver is None else self.agents.code(resolution.resolver)
+        self.resolved_now[row] = resolution is not None
+
+    def write_rating(self, row: int, rating: Rating | None) -> None:
+        if rating is None:
+            self.rated_us[row], self.good[row] = NO_TIME, 0
+        else:
+            self.rated_us[row], self.good[row] = rating.ts_us, rating.good
 
     def _clear(self, row: int) -> None:
         for name, empty in self.EMPTY.items():

@@ -27,8 +27,17 @@ from typing import Any
 from sortedcontainers import SortedDict
 
 from analytics.agents_now import AgentsNow, agents_now
-from analytics.contribution import Contribution, WindowItem, agent_contribution, contribution
-from analytics.facts import AgentFacts, ConversationFacts
+from analytics.contribution import (
+    Contribution,
+    WindowItem,
+    agent_contribution,
+    contribution,
+    first_reply_item,
+    is_open,
+    rating_item,
+    resolution_item,
+)
+from analytics.facts import AgentFacts, ConversationFacts, CreatedFact
 from analytics.figures import Overview, Report
 from analytics.overview import render_overview
 from analytics.report import ReportQuery, build_report
@@ -130,15 +139,18 @@ class AccountView:
     def apply_conversation(self, old: ConversationFacts | None, new: ConversationFacts | None, now_us: int) -> None:
         """Replace what a conversation contributed under `old` facts by what it contributes under `new`."""
         self.advance(now_us)
-        if (
-            old is not None
-            and new is not None
-            and old.created == new.created
-            and old.first_reply == new.first_reply
-            and old.status == new.status
-            and old.rating == new.rating
-        ):
-            return  # only last_event_us moved (a contact or bot message, a later agent reply)
+        if old is not None and new is not None and old.created == new.created:
+            # The usual change: an existing conversation (or one not created yet) got a reply, a
+            # status or a rating. Only the items those facts make are compared and moved.
+            if new.created is None:
+                return  # it did not exist and still does not: no contribution either way
+            if old.first_reply == new.first_reply and old.status == new.status and old.rating == new.rating:
+                return  # only last_event_us moved (a contact or bot message, a later agent reply)
+            row = self._rows.row(new.conversation_id)
+            if row is not None:
+                if self._change(old, new, new.created, row):
+                    self.version = _next_version()
+                return
         before = None if old is None else contribution(old)
         after = None if new is None else contribution(new)
         if before == after:  # e.g. a duplicate, a contact message, a later agent reply
@@ -169,6 +181,40 @@ class AccountView:
         if settled is not None:
             self._rows.put(settled.conversation_id, after, before)
         self.version = _next_version()
+
+    def _change(self, old: ConversationFacts, new: ConversationFacts, created: CreatedFact, row: int) -> bool:
+        """What `contribution(old)` -> `contribution(new)` moves, for facts with the same `created`,
+        item by item from the facts that differ; whether any figure changed."""
+        created_us, rows, changed = created[0], self._rows, False
+        if old.first_reply != new.first_reply:
+            was_reply = first_reply_item(old.first_reply, created_us)
+            now_reply = first_reply_item(new.first_reply, created_us)
+            if was_reply != now_reply:
+                self._move(was_reply, now_reply, _ADD_FIRST_REPLY)
+                rows.write_first_reply(row, now_reply)
+                changed = True
+        if old.status != new.status:
+            was_resolution = resolution_item(old.status, created_us)
+            now_resolution = resolution_item(new.status, created_us)
+            if was_resolution != now_resolution:
+                self._move(was_resolution, now_resolution, _ADD_RESOLUTION)
+                rows.write_resolution(row, now_resolution)
+                # The created item's resolved_now, where the created item is.
+                resolved_by = (now_resolution is not None) - (was_resolution is not None)
+                if resolved_by:
+                    self._place(created, resolved_by, _ADD_RESOLVED_NOW)
+                changed = True
+            open_by = is_open(new.status) - is_open(old.status)
+            if open_by:
+                self._open_conversations += open_by
+                changed = True
+        if old.rating != new.rating:
+            was_rating, now_rating = rating_item(old.rating), rating_item(new.rating)
+            if was_rating != now_rating:
+                self._move(was_rating, now_rating, _ADD_RATING)
+                rows.write_rating(row, now_rating)
+                changed = True
+        return changed
 
     def apply_agent(self, old: AgentFacts | None, new: AgentFacts | None, now_us: int) -> None:
         """Replace what an agent contributed under `old` facts by what it contributes under `new`."""
@@ -224,9 +270,13 @@ class AccountView:
         if now is not None:
             self._place(now, 1, add)
 
-    def _place(self, item: WindowItem, sign: int, add: Adder) -> None:
-        """Count `item` (by `add`, the Tally method of its kind) where the window has it, if anywhere."""
-        ts_us = item.ts_us
+    def _place(self, item: tuple[Any, ...], sign: int, add: Adder) -> None:
+        """Count `item` (by `add`, the Tally method of its kind) where the window has it, if anywhere.
+
+        `item` is a window item, or the created fact for `_ADD_RESOLVED_NOW`: what places it is its
+        instant, the first field of both.
+        """
+        ts_us = item[0]
         if ts_us > self._watermark_us:
             tallies, key = self._pending, ts_us
             if ts_us < self._next_due_us:
