@@ -16,7 +16,7 @@ import orjson
 
 from events.errors import EventFromFuture, InvalidEvent, KeyMismatch, MalformedEvent, SchemaViolation
 from events.schema import EVENT_TYPES, Event
-from events.timestamps import SECOND_US, epoch_us
+from events.timestamps import SECOND_US, aware_epoch_us
 
 __all__ = ["decode_event", "decode_event_at"]
 
@@ -69,7 +69,7 @@ def decode_event_at(value: bytes, *, key: bytes | None, now_us: int, max_ahead_u
         raise _not_json(value, exc) from exc
     if key is not None:
         _check_key(key, event.account_id)
-    occurred_us = epoch_us(event.occurred_at)
+    occurred_us = aware_epoch_us(event.occurred_at)  # the schema requires the offset
     ahead_us = occurred_us - now_us
     if ahead_us > max_ahead_us:
         raise EventFromFuture(
