@@ -7,7 +7,6 @@ Handle durations are kept as a multiset rather than a sum so the window can give
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 
 from sortedcontainers import SortedList
@@ -27,27 +26,28 @@ _SUMS = (
 )
 
 
-def _bump(counter: Counter[str], key: str, by: int) -> None:
+def _bump(counter: dict[str, int], key: str, by: int) -> None:
     # Zero entries are removed so an emptied tally compares equal to a fresh one and the
-    # channel mix lists only channels that occur. (dict.get: Counter's __missing__ is a Python call.)
+    # channel mix lists only channels that occur.
     count = counter.get(key, 0) + by
     if count:
         counter[key] = count
     else:
-        counter.pop(key)  # dict's own: Counter.__delitem__ is a Python method
+        del counter[key]
 
 
 @dataclass(slots=True)
 class Tally:
     created: int = 0  # conversations created
     created_resolved: int = 0  # ... of which resolved now
-    channels: Counter[str] = field(default_factory=Counter)  # ... by channel
+    # Plain dicts, not Counters: a Counter costs ~0.35 µs to make, and a tally is made per new instant.
+    channels: dict[str, int] = field(default_factory=dict)  # ... by channel
     first_replies: int = 0
     first_reply_sum_us: int = 0
     resolutions: int = 0
     handle_sum_us: int = 0
     handle_us: SortedList = field(default_factory=SortedList)  # each resolution's handle time
-    resolvers: Counter[str] = field(default_factory=Counter)  # resolutions by agent_id
+    resolvers: dict[str, int] = field(default_factory=dict)  # resolutions by agent_id
     ratings: int = 0
     good_ratings: int = 0
 
