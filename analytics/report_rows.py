@@ -104,8 +104,16 @@ class ConversationRows:
                 self._free.append(row)
             return
         if row is None:
+            # A new or freed row holds the EMPTY values already: only the items the conversation has are written.
             row = self._row_of[conversation_id] = self._free.pop() if self._free else self._new_row()
-            was = None
+            self.write_created(row, part.created)
+            if part.first_reply is not None:
+                self.write_first_reply(row, part.first_reply)
+            if part.resolution is not None:
+                self.write_resolution(row, part.resolution)
+            if part.rating is not None:
+                self.write_rating(row, part.rating)
+            return
         if was is None or part.created != was.created:
             self.write_created(row, part.created)
         if was is None or part.first_reply != was.first_reply:
