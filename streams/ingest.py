@@ -151,9 +151,10 @@ class Ingestor:
             self._conversations[key] = encode_facts(new)
             if new is not old:
                 self._views.apply_conversation(account_id, old, new, now_us)
-        accepted = self._accepted.get((account_id, type(event)))
+        kind = type(event)
+        accepted = self._accepted.get((account_id, kind))
         if accepted is None:
             if len(self._accepted) >= _ACCEPTED_CACHE_SIZE:
                 self._accepted.clear()
-            accepted = self._accepted[account_id, type(event)] = Accepted(account_id, _TAGS[type(event)])
+            accepted = self._accepted[account_id, kind] = Accepted(account_id, _TAGS[kind])
         return accepted
