@@ -138,19 +138,23 @@ class AccountView:
 
     def apply_conversation(self, old: ConversationFacts | None, new: ConversationFacts | None, now_us: int) -> None:
         """Replace what a conversation contributed under `old` facts by what it contributes under `new`."""
-        self.advance(now_us)
         if old is not None and new is not None and old.created == new.created:
-            # The usual change: an existing conversation (or one not created yet) got a reply, a
-            # status or a rating. Only the items those facts make are compared and moved.
+            # Changes that contribute nothing return before the window moves: nothing is placed, and
+            # whatever places or reads next advances first, to the same state in one step as in many.
             if new.created is None:
                 return  # it did not exist and still does not: no contribution either way
             if old.first_reply == new.first_reply and old.status == new.status and old.rating == new.rating:
                 return  # only last_event_us moved (a contact or bot message, a later agent reply)
+            # The usual change: an existing conversation got a reply, a status or a rating. Only
+            # the items those facts make are compared and moved.
+            self.advance(now_us)
             row = self._rows.row(new.conversation_id)
             if row is not None:
                 if self._change(old, new, new.created, row):
                     self.version = _next_version()
                 return
+        else:
+            self.advance(now_us)
         before = None if old is None else contribution(old)
         after = None if new is None else contribution(new)
         if before == after:  # e.g. a duplicate, a contact message, a later agent reply
