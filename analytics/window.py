@@ -193,16 +193,11 @@ class AccountView:
         if old.first_reply != new.first_reply:
             was_reply = first_reply_item(old.first_reply, created_us)
             now_reply = first_reply_item(new.first_reply, created_us)
-            if was_reply != now_reply:
-                self._move(was_reply, now_reply, _ADD_FIRST_REPLY)
-                rows.write_first_reply(row, now_reply)
-                changed = True
+            changed |= self._replace(was_reply, now_reply, _ADD_FIRST_REPLY, rows.write_first_reply, row)
         if old.status != new.status:
             was_resolution = resolution_item(old.status, created_us)
             now_resolution = resolution_item(new.status, created_us)
-            if was_resolution != now_resolution:
-                self._move(was_resolution, now_resolution, _ADD_RESOLUTION)
-                rows.write_resolution(row, now_resolution)
+            if self._replace(was_resolution, now_resolution, _ADD_RESOLUTION, rows.write_resolution, row):
                 # The created item's resolved_now, where the created item is.
                 resolved_by = (now_resolution is not None) - (was_resolution is not None)
                 if resolved_by:
@@ -214,11 +209,16 @@ class AccountView:
                 changed = True
         if old.rating != new.rating:
             was_rating, now_rating = rating_item(old.rating), rating_item(new.rating)
-            if was_rating != now_rating:
-                self._move(was_rating, now_rating, _ADD_RATING)
-                rows.write_rating(row, now_rating)
-                changed = True
+            changed |= self._replace(was_rating, now_rating, _ADD_RATING, rows.write_rating, row)
         return changed
+
+    def _replace(self, was: Any, now: Any, add: Adder, write: Callable[[int, Any], None], row: int) -> bool:
+        """Move one window item from `was` to `now` and write it to the report row; whether it differed."""
+        if was == now:
+            return False
+        self._move(was, now, add)
+        write(row, now)
+        return True
 
     def apply_agent(self, old: AgentFacts | None, new: AgentFacts | None, now_us: int) -> None:
         """Replace what an agent contributed under `old` facts by what it contributes under `new`."""
