@@ -52,9 +52,7 @@ def _fold_once(records: list[Any], now_us: int, profiler: Any = None) -> tuple[f
     from streams.partitioning import partitioner
 
     partition_of = partitioner(PARTITIONS)
-    conversations: dict[bytes, bytes] = {}
-    agents: dict[bytes, bytes] = {}
-    views = Views()
+    conversations, agents, views = dict[bytes, bytes](), dict[bytes, bytes](), Views()
     ingestor = Ingestor(
         conversations=conversations,
         agents=agents,
