@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from analytics.facts import AgentFacts, ConversationFacts
+from analytics.facts import AgentFacts, ConversationFacts, RatingFact, ReplyFact, StatusFact
 
 
 class Created(NamedTuple):
@@ -64,29 +64,50 @@ class AgentContribution(NamedTuple):
     name: str  # display name for top_agents
 
 
+# tuple.__new__ skips the NamedTuple constructors' Python frames (~0.15 µs each): a contribution is
+# computed twice for most events.
+_new = tuple.__new__
+
+
+def first_reply_item(reply: ReplyFact | None, created_us: int) -> FirstReply | None:
+    if reply is None:
+        return None
+    reply_us = reply[0]
+    return _new(FirstReply, (reply_us, max(0, reply_us - created_us), reply[2]))
+
+
+def resolution_item(status: StatusFact | None, created_us: int) -> Resolution | None:
+    if status is None or status[2] != "resolved":
+        return None
+    resolved_us = status[0]
+    return _new(Resolution, (resolved_us, max(0, resolved_us - created_us), status[3]))
+
+
+def rating_item(rating: RatingFact | None) -> Rating | None:
+    return None if rating is None else _new(Rating, (rating[0], rating[2] >= 4))
+
+
+def is_open(status: StatusFact | None) -> bool:
+    """`ConversationFacts.status_now == "open"`, from the status fact."""
+    return status is None or status[2] == "open"
+
+
 def contribution(facts: ConversationFacts) -> Contribution | None:
     """The conversation's contribution, or None while it does not exist (no created event yet)."""
-    if facts.created is None:
+    created = facts.created
+    if created is None:
         return None
-    created_us, _, channel = facts.created
-    first_reply = None
-    if facts.first_reply is not None:
-        reply_us, _, responder = facts.first_reply
-        first_reply = FirstReply(reply_us, max(0, reply_us - created_us), responder)
-    resolution = None
-    if facts.status is not None and facts.status[2] == "resolved":
-        resolved_us, _, _, resolver = facts.status
-        resolution = Resolution(resolved_us, max(0, resolved_us - created_us), resolver)
-    rating = None
-    if facts.rating is not None:
-        rated_us, _, stars = facts.rating
-        rating = Rating(rated_us, stars >= 4)
-    return Contribution(
-        created=Created(created_us, channel, resolution is not None),
-        first_reply=first_reply,
-        resolution=resolution,
-        rating=rating,
-        is_open=facts.status_now == "open",
+    created_us, status = created[0], facts.status
+    resolution = resolution_item(status, created_us)
+    return _new(
+        Contribution,
+        (
+            _new(Created, (created_us, created[2], resolution is not None)),
+            first_reply_item(facts.first_reply, created_us),
+            resolution,
+            rating_item(facts.rating),
+            is_open(status),
+        ),
     )
 
 

@@ -18,7 +18,7 @@ from typing import ClassVar
 import numpy as np
 import numpy.typing as npt
 
-from analytics.contribution import Contribution
+from analytics.contribution import Contribution, Created, FirstReply, Rating, Resolution
 
 NO_TIME = np.iinfo(np.int64).max  # later than every period's end: never selected
 NOBODY = -1  # no agent (a resolution without a resolver, a freed row)
@@ -91,8 +91,11 @@ class ConversationRows:
         column: Column = getattr(self, name)
         return column[: self._size]
 
-    def put(self, conversation_id: str, part: Contribution | None) -> None:
-        """Make the conversation's row say `part`; None removes the row."""
+    def put(self, conversation_id: str, part: Contribution | None, was: Contribution | None = None) -> None:
+        """Make the conversation's row say `part`; None removes the row.
+
+        `was`, when given, is what the row says now: only the items that differ are written.
+        """
         row = self._row_of.get(conversation_id)
         if part is None:
             if row is not None:
@@ -101,24 +104,51 @@ class ConversationRows:
                 self._free.append(row)
             return
         if row is None:
+            # A new or freed row holds the EMPTY values already: only the items the conversation has are written.
             row = self._row_of[conversation_id] = self._free.pop() if self._free else self._new_row()
-        self._write(row, part)
+            self.write_created(row, part.created)
+            if part.first_reply is not None:
+                self.write_first_reply(row, part.first_reply)
+            if part.resolution is not None:
+                self.write_resolution(row, part.resolution)
+            if part.rating is not None:
+                self.write_rating(row, part.rating)
+            return
+        if was is None or part.created != was.created:
+            self.write_created(row, part.created)
+        if was is None or part.first_reply != was.first_reply:
+            self.write_first_reply(row, part.first_reply)
+        if was is None or part.resolution != was.resolution:
+            self.write_resolution(row, part.resolution)
+        if was is None or part.rating != was.rating:
+            self.write_rating(row, part.rating)
 
-    def _write(self, row: int, part: Contribution) -> None:
-        created, reply, resolution, rating = part.created, part.first_reply, part.resolution, part.rating
+    def row(self, conversation_id: str) -> int | None:
+        """The conversation's row, for the `write_*` methods; None if it has none."""
+        return self._row_of.get(conversation_id)
+
+    def write_created(self, row: int, created: Created) -> None:
         self.created_us[row] = created.ts_us
         self.channel[row] = self.channels.code(created.channel)
         self.resolved_now[row] = created.resolved_now
+
+    def write_first_reply(self, row: int, reply: FirstReply | None) -> None:
         if reply is None:
             self.reply_us[row], self.reply_duration_us[row], self.responder[row] = NO_TIME, 0, NOBODY
         else:
             self.reply_us[row], self.reply_duration_us[row] = reply.ts_us, reply.duration_us
             self.responder[row] = self.agents.code(reply.responder)
+
+    def write_resolution(self, row: int, resolution: Resolution | None) -> None:
+        """The resolution's columns and `resolved_now` (whether there is one)."""
         if resolution is None:
             self.resolved_us[row], self.handle_us[row], self.resolver[row] = NO_TIME, 0, NOBODY
         else:
             self.resolved_us[row], self.handle_us[row] = resolution.ts_us, resolution.handle_us
             self.resolver[row] = NOBODY if resolution.resolver is None else self.agents.code(resolution.resolver)
+        self.resolved_now[row] = resolution is not None
+
+    def write_rating(self, row: int, rating: Rating | None) -> None:
         if rating is None:
             self.rated_us[row], self.good[row] = NO_TIME, 0
         else:

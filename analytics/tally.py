@@ -7,12 +7,11 @@ Handle durations are kept as a multiset rather than a sum so the window can give
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 
 from sortedcontainers import SortedList
 
-from analytics.contribution import Created, FirstReply, Resolution, WindowItem
+from analytics.contribution import Created, FirstReply, Rating, Resolution, WindowItem
 
 # The plain integer sums, which merge field by field.
 _SUMS = (
@@ -27,25 +26,28 @@ _SUMS = (
 )
 
 
-def _bump(counter: Counter[str], key: str, by: int) -> None:
-    counter[key] += by
+def _bump(counter: dict[str, int], key: str, by: int) -> None:
     # Zero entries are removed so an emptied tally compares equal to a fresh one and the
     # channel mix lists only channels that occur.
-    if not counter[key]:
+    count = counter.get(key, 0) + by
+    if count:
+        counter[key] = count
+    else:
         del counter[key]
 
 
-@dataclass
+@dataclass(slots=True)
 class Tally:
     created: int = 0  # conversations created
     created_resolved: int = 0  # ... of which resolved now
-    channels: Counter[str] = field(default_factory=Counter)  # ... by channel
+    # Plain dicts, not Counters: a Counter costs ~0.35 µs to make, and a tally is made per new instant.
+    channels: dict[str, int] = field(default_factory=dict)  # ... by channel
     first_replies: int = 0
     first_reply_sum_us: int = 0
     resolutions: int = 0
     handle_sum_us: int = 0
     handle_us: SortedList = field(default_factory=SortedList)  # each resolution's handle time
-    resolvers: Counter[str] = field(default_factory=Counter)  # resolutions by agent_id
+    resolvers: dict[str, int] = field(default_factory=dict)  # resolutions by agent_id
     ratings: int = 0
     good_ratings: int = 0
 
@@ -56,21 +58,41 @@ class Tally:
     def add(self, item: WindowItem, sign: int) -> None:
         """Count `item` in (sign=1) or back out (sign=-1)."""
         if isinstance(item, Created):
-            self.created += sign
-            self.created_resolved += sign * item.resolved_now
-            _bump(self.channels, item.channel, sign)
+            self.add_created(item, sign)
         elif isinstance(item, FirstReply):
-            self.first_replies += sign
-            self.first_reply_sum_us += sign * item.duration_us
+            self.add_first_reply(item, sign)
         elif isinstance(item, Resolution):
-            self.resolutions += sign
-            self.handle_sum_us += sign * item.handle_us
-            self._add_handles([item.handle_us], sign)
-            if item.resolver is not None:  # a resolution without a resolver counts for nobody
-                _bump(self.resolvers, item.resolver, sign)
-        else:  # Rating
-            self.ratings += sign
-            self.good_ratings += sign * item.good
+            self.add_resolution(item, sign)
+        else:
+            self.add_rating(item, sign)
+
+    # One method per kind of item, so a view that knows what it places skips the dispatch.
+    def add_created(self, item: Created, sign: int) -> None:
+        self.created += sign
+        self.created_resolved += sign * item.resolved_now
+        _bump(self.channels, item.channel, sign)
+
+    def add_resolved_now(self, item: Created, by: int) -> None:
+        """The created item's `resolved_now` moved by `by` (its instant and channel as they were)."""
+        self.created_resolved += by
+
+    def add_first_reply(self, item: FirstReply, sign: int) -> None:
+        self.first_replies += sign
+        self.first_reply_sum_us += sign * item.duration_us
+
+    def add_resolution(self, item: Resolution, sign: int) -> None:
+        self.resolutions += sign
+        self.handle_sum_us += sign * item.handle_us
+        if sign > 0:
+            self.handle_us.add(item.handle_us)
+        else:
+            self.handle_us.remove(item.handle_us)
+        if item.resolver is not None:  # a resolution without a resolver counts for nobody
+            _bump(self.resolvers, item.resolver, sign)
+
+    def add_rating(self, item: Rating, sign: int) -> None:
+        self.ratings += sign
+        self.good_ratings += sign * item.good
 
     def merge(self, other: Tally, sign: int) -> None:
         """Add (sign=1) or subtract (sign=-1) everything `other` counts."""

@@ -21,13 +21,23 @@ forward.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from sortedcontainers import SortedDict
 
 from analytics.agents_now import AgentsNow, agents_now
-from analytics.contribution import Contribution, WindowItem, agent_contribution, contribution
-from analytics.facts import AgentFacts, ConversationFacts
+from analytics.contribution import (
+    Contribution,
+    WindowItem,
+    agent_contribution,
+    contribution,
+    first_reply_item,
+    is_open,
+    rating_item,
+    resolution_item,
+)
+from analytics.facts import AgentFacts, ConversationFacts, CreatedFact
 from analytics.figures import Overview, Report
 from analytics.overview import render_overview
 from analytics.report import ReportQuery, build_report
@@ -41,6 +51,19 @@ _next_version = itertools.count(1).__next__
 
 # A watermark before any instant an event can carry (datetime.min is about -6.2e16 µs).
 _BEFORE_ALL_US = -(2**63)
+# Later than any instant an event can carry: "nothing pending".
+_AFTER_ALL_US = 2**63
+
+# The Tally method that counts each kind of window item, so placing one needs no dispatch.
+Adder = Callable[[Tally, Any, int], None]
+_ADD_CREATED: Adder = Tally.add_created
+_ADD_FIRST_REPLY: Adder = Tally.add_first_reply
+_ADD_RESOLUTION: Adder = Tally.add_resolution
+_ADD_RATING: Adder = Tally.add_rating
+_ADDERS = (_ADD_CREATED, _ADD_FIRST_REPLY, _ADD_RESOLUTION, _ADD_RATING)  # in a Contribution's order
+# Changes the created item's resolved_now only: the same instant places it in the same tallies, and
+# the count it is in does not change, so no tally empties.
+_ADD_RESOLVED_NOW: Adder = Tally.add_resolved_now
 
 
 def bucket_of(timestamp_us: int) -> int:
@@ -67,6 +90,7 @@ class AccountView:
         self._first_bucket = first_bucket(_BEFORE_ALL_US)
         self._buckets: SortedDict = SortedDict()  # bucket index -> Tally, only non-empty ones
         self._pending: SortedDict = SortedDict()  # exact ts_us > watermark -> Tally
+        self._next_due_us = _AFTER_ALL_US  # at most the earliest pending instant: when advance must look
         self._totals = Tally()  # sum of the buckets
         self._open_conversations = 0
         self._active_agents = 0
@@ -93,35 +117,108 @@ class AccountView:
         if now_us <= self._watermark_us:
             return
         self._watermark_us = now_us
-        self._first_bucket = first = first_bucket(now_us)
+        first = (now_us - WINDOW_US + 1) // BUCKET_US  # first_bucket, inline: this runs for every event
         changed = False
-        while self._buckets and self._buckets.peekitem(0)[0] < first:
-            self._totals.merge(self._buckets.popitem(0)[1], -1)
-            changed = True
-        while self._pending and self._pending.peekitem(0)[0] <= now_us:
-            ts_us, tally = self._pending.popitem(0)
-            if bucket_of(ts_us) >= first:  # only after a jump of more than the window
-                _tally_at(self._buckets, bucket_of(ts_us)).merge(tally, 1)
-                self._totals.merge(tally, 1)
+        # No bucket below the first is ever placed, so only a new first bucket can expire any.
+        if first != self._first_bucket:
+            self._first_bucket = first
+            while self._buckets and self._buckets.peekitem(0)[0] < first:
+                self._totals.merge(self._buckets.popitem(0)[1], -1)
                 changed = True
+        if self._next_due_us <= now_us:
+            while self._pending and self._pending.peekitem(0)[0] <= now_us:
+                ts_us, tally = self._pending.popitem(0)
+                if bucket_of(ts_us) >= first:  # only after a jump of more than the window
+                    _tally_at(self._buckets, bucket_of(ts_us)).merge(tally, 1)
+                    self._totals.merge(tally, 1)
+                    changed = True
+            self._next_due_us = self._pending.peekitem(0)[0] if self._pending else _AFTER_ALL_US
         if changed:
             self.version = _next_version()
 
     def apply_conversation(self, old: ConversationFacts | None, new: ConversationFacts | None, now_us: int) -> None:
         """Replace what a conversation contributed under `old` facts by what it contributes under `new`."""
-        self.advance(now_us)
+        if old is not None and new is not None and old.created == new.created:
+            # Changes that contribute nothing return before the window moves: nothing is placed, and
+            # whatever places or reads next advances first, to the same state in one step as in many.
+            if new.created is None:
+                return  # it did not exist and still does not: no contribution either way
+            if old.first_reply == new.first_reply and old.status == new.status and old.rating == new.rating:
+                return  # only last_event_us moved (a contact or bot message, a later agent reply)
+            # The usual change: an existing conversation got a reply, a status or a rating. Only
+            # the items those facts make are compared and moved.
+            self.advance(now_us)
+            row = self._rows.row(new.conversation_id)
+            if row is not None:
+                if self._change(old, new, new.created, row):
+                    self.version = _next_version()
+                return
+        else:
+            self.advance(now_us)
         before = None if old is None else contribution(old)
         after = None if new is None else contribution(new)
         if before == after:  # e.g. a duplicate, a contact message, a later agent reply
             return
-        if before is not None:
-            self._count(before, -1)
-        if after is not None:
-            self._count(after, 1)
+        if before is None or after is None:
+            if before is not None:
+                self._count(before, -1)
+            if after is not None:
+                self._count(after, 1)
+        else:
+            # Only the items that differ move (most events change one or two): retracting and
+            # re-adding an unchanged item would put it back where it was.
+            self._open_conversations += after.is_open - before.is_open
+            was_created, now_created = before.created, after.created
+            if was_created != now_created:
+                if was_created[:2] == now_created[:2]:  # the usual case: resolved or reopened
+                    self._place(now_created, now_created.resolved_now - was_created.resolved_now, _ADD_RESOLVED_NOW)
+                else:
+                    self._place(was_created, -1, _ADD_CREATED)
+                    self._place(now_created, 1, _ADD_CREATED)
+            if before.first_reply != after.first_reply:
+                self._move(before.first_reply, after.first_reply, _ADD_FIRST_REPLY)
+            if before.resolution != after.resolution:
+                self._move(before.resolution, after.resolution, _ADD_RESOLUTION)
+            if before.rating != after.rating:
+                self._move(before.rating, after.rating, _ADD_RATING)
         settled = new if new is not None else old
         if settled is not None:
-            self._rows.put(settled.conversation_id, after)
+            self._rows.put(settled.conversation_id, after, before)
         self.version = _next_version()
+
+    def _change(self, old: ConversationFacts, new: ConversationFacts, created: CreatedFact, row: int) -> bool:
+        """What `contribution(old)` -> `contribution(new)` moves, for facts with the same `created`,
+        item by item from the facts that differ; whether any figure changed."""
+        created_us, rows, changed = created[0], self._rows, False
+        if old.first_reply != new.first_reply:
+            was_reply = first_reply_item(old.first_reply, created_us)
+            now_reply = first_reply_item(new.first_reply, created_us)
+            changed |= self._replace(was_reply, now_reply, _ADD_FIRST_REPLY, rows.write_first_reply, row)
+        if old.status != new.status:
+            was_resolution = resolution_item(old.status, created_us)
+            now_resolution = resolution_item(new.status, created_us)
+            if self._replace(was_resolution, now_resolution, _ADD_RESOLUTION, rows.write_resolution, row):
+                # The created item's resolved_now, where the created item is.
+                resolved_by = (now_resolution is not None) - (was_resolution is not None)
+                if resolved_by:
+                    self._place(created, resolved_by, _ADD_RESOLVED_NOW)
+                changed = True
+            open_by = is_open(new.status) - is_open(old.status)
+            if open_by:
+                self._open_conversations += open_by
+                changed = True
+        if old.rating != new.rating:
+            was_rating, now_rating = rating_item(old.rating), rating_item(new.rating)
+            changed |= self._replace(was_rating, now_rating, _ADD_RATING, rows.write_rating, row)
+        return changed
+
+    def _replace(self, was: Any, now: Any, add: Adder, write: Callable[[int, Any], None], row: int) -> bool:
+        """Move one window item from `was` to `now` and write it to the report row; whether it differed."""
+        if was == now:
+            return False
+        self._move(was, now, add)
+        write(row, now)
+        return True
 
     def apply_agent(self, old: AgentFacts | None, new: AgentFacts | None, now_us: int) -> None:
         """Replace what an agent contributed under `old` facts by what it contributes under `new`."""
@@ -167,21 +264,38 @@ class AccountView:
 
     def _count(self, part: Contribution, sign: int) -> None:
         self._open_conversations += sign * part.is_open
-        for item in part.window_items():
-            self._place(item, sign)
+        for item, add in zip((part.created, part.first_reply, part.resolution, part.rating), _ADDERS, strict=True):
+            if item is not None:
+                self._place(item, sign, add)
 
-    def _place(self, item: WindowItem, sign: int) -> None:
-        if item.ts_us > self._watermark_us:
-            self._add_dropping_empty(self._pending, item.ts_us, item, sign)
-        elif bucket_of(item.ts_us) >= self._first_bucket:
-            self._add_dropping_empty(self._buckets, bucket_of(item.ts_us), item, sign)
-            self._totals.add(item, sign)
+    def _move(self, was: WindowItem | None, now: WindowItem | None, add: Adder) -> None:
+        if was is not None:
+            self._place(was, -1, add)
+        if now is not None:
+            self._place(now, 1, add)
 
-    @staticmethod
-    def _add_dropping_empty(tallies: SortedDict, key: int, item: WindowItem, sign: int) -> None:
+    def _place(self, item: tuple[Any, ...], sign: int, add: Adder) -> None:
+        """Count `item` (by `add`, the Tally method of its kind) where the window has it, if anywhere.
+
+        `item` is a window item, or the created fact for `_ADD_RESOLVED_NOW`: what places it is its
+        instant, the first field of both.
+        """
+        ts_us = item[0]
+        if ts_us > self._watermark_us:
+            tallies, key = self._pending, ts_us
+            if ts_us < self._next_due_us:
+                self._next_due_us = ts_us
+        else:
+            key = ts_us // BUCKET_US  # bucket_of, inline: this runs for every item of every change
+            if key < self._first_bucket:
+                return
+            tallies = self._buckets
+            add(self._totals, item, sign)
+        tally: Tally | None = tallies.get(key)
+        if tally is None:
+            tally = tallies[key] = Tally()
+        add(tally, item, sign)
         # Emptied tallies are dropped so memory follows the live items, not every instant ever seen.
-        tally = _tally_at(tallies, key)
-        tally.add(item, sign)
         if tally.is_empty():
             del tallies[key]
 
@@ -201,7 +315,8 @@ class Views:
     def apply_conversation(
         self, account_id: str, old: ConversationFacts | None, new: ConversationFacts | None, now_us: int
     ) -> None:
-        self._view(account_id).apply_conversation(old, new, now_us)
+        view = self._accounts.get(account_id)
+        (self._view(account_id) if view is None else view).apply_conversation(old, new, now_us)
 
     def apply_agent(self, account_id: str, old: AgentFacts | None, new: AgentFacts | None, now_us: int) -> None:
         self._view(account_id).apply_agent(old, new, now_us)

@@ -18,7 +18,7 @@ from typing import Any
 from bench.common import RESULTS, kafka_broker, markdown_table
 from bench.http_ingest import summary as http_ingest_summary
 
-BENCHMARKS = ["ingest", "endpoint", "report", "wallboard", "recovery", "memory", "http_ingest"]
+BENCHMARKS = ["ingest", "endpoint", "report", "wallboard", "recovery", "memory", "http_ingest", "fold"]
 REPORT_NAMES = {"day_90": "90 days by day", "hour_30": "30 days by hour", "agent_30": "30 days by agent"}
 
 
@@ -27,7 +27,7 @@ def load(name: str) -> dict[str, Any]:
 
 
 def summary() -> str:
-    ingest, endpoint, report, wall, recovery, memory, http = (load(name) for name in BENCHMARKS)
+    ingest, endpoint, report, wall, recovery, memory, http, fold = (load(name) for name in BENCHMARKS)
     worker, bare, floor = (ingest["results"][name] for name in ("worker", "baseline", "faust_floor"))
     sizes = list(endpoint["summary"])
     small, large = endpoint["summary"][sizes[0]], endpoint["summary"][sizes[-1]]
@@ -40,6 +40,7 @@ def summary() -> str:
             f"{worker['ratio_to_baseline']:.3f} of bare, {worker['events_per_s'] / floor['events_per_s']:.2f} of Faust floor",
             "≥ 30,000/s and ≥ 0.40",
         ],
+        fold_row(fold),
         *[
             [
                 f"overview, {int(size):,} conversations",
@@ -123,6 +124,21 @@ def summary() -> str:
     head = f"{machine['cpu']}, {machine['cores']} cores, {machine['ram_gib']} GiB RAM, Python {machine['python']}; {ingest['date']}"
     table = markdown_table(["benchmark", "result", "baseline (same run)", "ratio", "target"], rows)
     return head + "\n\n" + table + "\n\n" + http_ingest_summary(http)
+
+
+def fold_row(fold: dict[str, Any]) -> list[str]:
+    """Our own cost per record (bench.fold), beside another tree's when it was run with --compare-tree."""
+    ours, other = fold["results"]["this_tree"], fold["results"].get("compare_tree")
+    baseline = f"decode alone {ours['decode_only_cpu_us_per_record']} µs"
+    if other is not None:
+        baseline = f"compare tree {other['cpu_us_per_record']} µs; " + baseline
+    return [
+        f"fold in process, {fold['counts']['records']:,} records",
+        f"{ours['cpu_us_per_record']} µs CPU/record",
+        baseline,
+        f"{fold['results']['ratio_this_to_compare']:.2f} of the compare tree" if other is not None else "",
+        "≤ 0.5 of the tree before #14 item 3",
+    ]
 
 
 def report_rows(report: dict[str, Any]) -> list[list[str]]:

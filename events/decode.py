@@ -16,9 +16,9 @@ import orjson
 
 from events.errors import EventFromFuture, InvalidEvent, KeyMismatch, MalformedEvent, SchemaViolation
 from events.schema import EVENT_TYPES, Event
-from events.timestamps import SECOND_US, epoch_us
+from events.timestamps import SECOND_US, aware_epoch_us
 
-__all__ = ["decode_event"]
+__all__ = ["decode_event", "decode_event_at"]
 
 _DECODER = msgspec.json.Decoder(Event)
 # Raw keeps each value's JSON text unparsed, so quoting "1e400" or a deeply nested array is safe.
@@ -46,6 +46,11 @@ def decode_event(value: bytes, *, key: bytes | None, now_us: int, max_ahead_us: 
     processor clock and ``max_ahead_us`` how far ``occurred_at`` may be ahead of it.
     Raises ``InvalidEvent`` (see ``events.errors``) and nothing else for any bytes.
     """
+    return decode_event_at(value, key=key, now_us=now_us, max_ahead_us=max_ahead_us)[0]
+
+
+def decode_event_at(value: bytes, *, key: bytes | None, now_us: int, max_ahead_us: int) -> tuple[Event, int]:
+    """`decode_event`, with `occurred_at` in µs since the epoch: the check computes it anyway."""
     # msgspec checks UTF-8 only in the strings it keeps, not in skipped unknown fields, so the
     # whole value is checked here; isascii() makes that nearly free for the usual ASCII record.
     if not value.isascii():
@@ -62,14 +67,16 @@ def decode_event(value: bytes, *, key: bytes | None, now_us: int, max_ahead_us: 
         event = last
     except (msgspec.DecodeError, RecursionError) as exc:
         raise _not_json(value, exc) from exc
-    if key is not None:
+    # The usual case inline (the schema pattern keeps account_id ASCII); _check_key words a mismatch.
+    if key is not None and key != event.account_id.encode("ascii"):
         _check_key(key, event.account_id)
-    ahead_us = epoch_us(event.occurred_at) - now_us
+    occurred_us = aware_epoch_us(event.occurred_at)  # the schema requires the offset
+    ahead_us = occurred_us - now_us
     if ahead_us > max_ahead_us:
         raise EventFromFuture(
             f"`occurred_at` is {_seconds(ahead_us)} s ahead of the processor clock (limit {_seconds(max_ahead_us)} s)"
         )
-    return event
+    return event, occurred_us
 
 
 def _check_key(key: bytes, account_id: str) -> None:

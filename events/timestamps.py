@@ -7,17 +7,23 @@ binary representation. It lives with the event contract, which defines `occurred
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 SECOND_US = 1_000_000
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MICROSECOND = timedelta(microseconds=1)
 
 
 def epoch_us(dt: datetime) -> int:
     """`dt` as microseconds since the epoch; `dt` must carry an offset (SPEC §1)."""
     if dt.utcoffset() is None:
         raise ValueError(f"timestamp without an offset: {dt.isoformat()}")
-    # timedelta // timedelta is exact integer arithmetic; .timestamp() would go through a float.
-    return (dt - _EPOCH) // _MICROSECOND
+    return aware_epoch_us(dt)
+
+
+def aware_epoch_us(dt: datetime) -> int:
+    """`epoch_us` for a `dt` known to carry an offset (e.g. one the event schema accepted)."""
+    # Exact integer arithmetic (.timestamp() would go through a float); the timedelta's fields
+    # are cheaper to combine than `// timedelta(microseconds=1)`.
+    elapsed = dt - _EPOCH
+    return (elapsed.days * 86_400 + elapsed.seconds) * SECOND_US + elapsed.microseconds

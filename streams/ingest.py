@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from analytics.facts import (
     decode_agent_facts,
@@ -22,12 +23,11 @@ from analytics.facts import (
     fold_agent,
     fold_conversation,
 )
-from analytics.time import epoch_us
 from analytics.window import Views
 from events.dead_letter import DEFAULT_KEEP_BYTES, dead_letter_value
-from events.decode import decode_event
+from events.decode import decode_event_at
 from events.errors import InvalidEvent
-from events.schema import AgentStatusChanged
+from events.schema import EVENT_TYPES, AgentStatusChanged
 
 # Account ids are `[A-Za-z0-9_.-]`, so "/" can never occur inside one: keys split unambiguously.
 KEY_SEPARATOR = b"/"
@@ -41,9 +41,8 @@ def account_of(key: bytes) -> str:
     return key.split(KEY_SEPARATOR, 1)[0].decode()
 
 
-@dataclass(frozen=True)
-class Record:
-    """The parts of a Kafka record the processor looks at."""
+class Record(NamedTuple):
+    """The parts of a Kafka record the processor looks at (a tuple: the shell builds one per record)."""
 
     topic: str
     partition: int
@@ -79,6 +78,12 @@ class Rejected:
     dead_letter_key: bytes | None
 
 
+_TAGS = {event_type: tag for tag, event_type in EVENT_TYPES.items()}
+# Accepted outcomes are immutable, so one per (account, event type) serves every event: a dict
+# lookup instead of a frozen dataclass per event. Bounded, should account ids be many.
+_ACCEPTED_CACHE_SIZE = 4096
+
+
 class Ingestor:
     """Folds valid records into the fact tables and views; turns invalid ones into dead letters."""
 
@@ -100,11 +105,14 @@ class Ingestor:
         self._max_ahead_us = max_ahead_us
         self._clock_us = clock_us
         self._partition_of = partition_of
+        self._accepted: dict[tuple[str, type], Accepted] = {}
 
     def ingest(self, record: Record) -> Accepted | Misrouted | Rejected:
         now_us = self._clock_us()
         try:
-            event = decode_event(record.value, key=record.key, now_us=now_us, max_ahead_us=self._max_ahead_us)
+            event, timestamp_us = decode_event_at(
+                record.value, key=record.key, now_us=now_us, max_ahead_us=self._max_ahead_us
+            )
         except InvalidEvent as invalid:
             return Rejected(
                 reason=str(invalid),
@@ -125,7 +133,6 @@ class Ingestor:
         home = self._partition_of(account_id)
         if home != record.partition:
             return Misrouted(account_id=account_id, partition=home)
-        timestamp_us = epoch_us(event.occurred_at)
         # Each table is written on every valid record, changed or not (see the module's docstring);
         # the views hear only of changes.
         if isinstance(event, AgentStatusChanged):
@@ -144,4 +151,10 @@ class Ingestor:
             self._conversations[key] = encode_facts(new)
             if new is not old:
                 self._views.apply_conversation(account_id, old, new, now_us)
-        return Accepted(account_id=account_id, event_type=type(event).__struct_config__.tag)
+        kind = type(event)
+        accepted = self._accepted.get((account_id, kind))
+        if accepted is None:
+            if len(self._accepted) >= _ACCEPTED_CACHE_SIZE:
+                self._accepted.clear()
+            accepted = self._accepted[account_id, kind] = Accepted(account_id, _TAGS[kind])
+        return accepted
