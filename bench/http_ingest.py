@@ -24,6 +24,7 @@ import httpx
 
 from api.ingest import EVENTS_PATH
 from bench.common import kafka_broker, markdown_table, ratio, write_result
+from tests.support.builders import created_now
 from tests.support.cluster import PINGBACK, Deployment
 
 CLIENTS = 4
@@ -31,18 +32,7 @@ LONE_REQUESTS = 200
 
 
 def events(start: int, count: int) -> list[dict[str, Any]]:
-    at = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(time.time() - 3600)) + "Z"
-    return [
-        {
-            "event_id": f"e{n}",
-            "type": "conversation.created",
-            "account_id": "acme",
-            "occurred_at": at,
-            "conversation_id": f"c{n}",
-            "channel": "widget",
-        }
-        for n in range(start, start + count)
-    ]
+    return [created_now(n, ago_s=3600) for n in range(start, start + count)]
 
 
 def percentile_ms(latencies_s: list[float], share: float) -> float:

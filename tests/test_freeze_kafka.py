@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 
 from api.forwarding import FORWARDED_HEADER
+from tests.support.builders import created_now
 from tests.support.cluster import OVERVIEW, Deployment, WorkerProcess, now_us, wait_for_figures
 from tests.support.history import CONVERSATION_TOPIC, Record
 from tests.support.reference import reference_overview
@@ -23,15 +24,7 @@ FREEZE_S = 9.0  # longer than the session: the group gives the frozen worker's p
 
 
 def created(n: int) -> Record:
-    at = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(time.time() - 60)) + "Z"
-    event = {
-        "event_id": f"e{n}",
-        "type": "conversation.created",
-        "account_id": "acme",
-        "occurred_at": at,
-        "conversation_id": f"c{n}",
-        "channel": "widget",
-    }
+    event = created_now(n, ago_s=60)
     return Record(CONVERSATION_TOPIC, b"acme", json.dumps(event).encode(), True)
 
 

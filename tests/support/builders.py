@@ -7,6 +7,7 @@ given, so ties on `occurred_at` can be set up explicitly with chosen ids.
 from __future__ import annotations
 
 import itertools
+import time
 from datetime import UTC, datetime, timedelta
 
 from events.schema import (
@@ -100,3 +101,16 @@ def agent(
         status=new_status,  # type: ignore[arg-type]
         name=name,
     )
+
+
+def created_now(n: int, *, ago_s: float, account: str = ACCOUNT) -> dict[str, str]:
+    """Conversation `c<n>`'s `created` event as JSON fields, `ago_s` before the wall clock (for live workers)."""
+    at = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(time.time() - ago_s)) + "Z"
+    return {
+        "event_id": f"e{n}",
+        "type": "conversation.created",
+        "account_id": account,
+        "occurred_at": at,
+        "conversation_id": f"c{n}",
+        "channel": "widget",
+    }
