@@ -47,6 +47,17 @@ Channel = Annotated[
     ),
 ]
 AgentName = Annotated[str, msgspec.Meta(min_length=1, max_length=200, description="a string of 1 to 200 characters")]
+# SPEC §5: a label is any text of 1 to 64 characters without control characters.
+Label = Annotated[
+    str,
+    msgspec.Meta(
+        min_length=1,
+        max_length=64,
+        pattern=r"^[^\x00-\x1f\x7f]+\Z",
+        description="a string of 1 to 64 characters without control characters",
+    ),
+]
+MAX_LABELS = 20  # distinct labels per conversation (SPEC §5)
 Rating = Annotated[int, msgspec.Meta(ge=1, le=5, description="an integer from 1 to 5")]
 # tz=True rejects a timestamp without an offset; msgspec keeps microseconds (and rounds finer digits).
 Timestamp = Annotated[
@@ -70,6 +81,7 @@ class BaseEvent(msgspec.Struct, tag_field="type", kw_only=True, frozen=True):
 class ConversationCreated(BaseEvent, tag="conversation.created", frozen=True):
     conversation_id: Id128
     channel: Channel
+    inbox_id: Id128 | None = None  # SPEC §5: the inbox it came in through
 
 
 class MessageCreated(BaseEvent, tag="conversation.message_created", frozen=True):
@@ -94,13 +106,44 @@ class ConversationRated(BaseEvent, tag="conversation.rated", frozen=True):
     rating: Rating
 
 
+class ConversationAssigned(BaseEvent, tag="conversation.assigned", frozen=True):
+    """SPEC §5: a field given as null clears it; an absent field (UNSET) leaves it as it was."""
+
+    conversation_id: Id128
+    agent_id: Id128 | msgspec.UnsetType | None = msgspec.UNSET
+    team_id: Id128 | msgspec.UnsetType | None = msgspec.UNSET
+
+    def __post_init__(self) -> None:
+        if self.agent_id is msgspec.UNSET and self.team_id is msgspec.UNSET:
+            raise ValueError("`agent_id`, `team_id`: at least one is required (null clears it)")
+
+
+class ConversationLabelsChanged(BaseEvent, tag="conversation.labels_changed", frozen=True):
+    """SPEC §5: the conversation's whole set of labels from now on; `[]` removes every label."""
+
+    conversation_id: Id128
+    labels: Annotated[list[Label], msgspec.Meta(description="an array of labels")]
+
+    def __post_init__(self) -> None:
+        distinct = len(set(self.labels))
+        if distinct > MAX_LABELS:
+            raise ValueError(f"`labels`: at most {MAX_LABELS} distinct labels, got {distinct}")
+
+
 class AgentStatusChanged(BaseEvent, tag="agent.status_changed", frozen=True):
     agent_id: Id128
     status: AgentStatus
     name: AgentName | None = None
 
 
-ConversationEvent = ConversationCreated | MessageCreated | ConversationStatusChanged | ConversationRated
+ConversationEvent = (
+    ConversationCreated
+    | MessageCreated
+    | ConversationStatusChanged
+    | ConversationRated
+    | ConversationAssigned
+    | ConversationLabelsChanged
+)
 Event = ConversationEvent | AgentStatusChanged
 
 # The `type` value of each event class, e.g. "conversation.rated" -> ConversationRated.

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
 import pytest
 
 from analytics.time import epoch_us
-from events.decode import decode_event
 from events.errors import EventFromFuture, KeyMismatch, MalformedEvent, SchemaViolation
 from events.schema import (
     AgentStatusChanged,
@@ -18,42 +16,7 @@ from events.schema import (
     MessageCreated,
 )
 from events.topics import topic_for
-
-NOW_US = 1_714_564_800_000_000  # 2024-05-01T12:00:00Z
-LIMIT_US = 300_000_000
-DROP = object()  # marks a field to leave out of a record
-CREATED, MESSAGE, STATUS, RATED, AGENT = (
-    "conversation.created",
-    "conversation.message_created",
-    "conversation.status_changed",
-    "conversation.rated",
-    "agent.status_changed",
-)
-
-_BASE: dict[str, dict[str, Any]] = {
-    CREATED: {"conversation_id": "c1", "channel": "whatsapp"},
-    MESSAGE: {"conversation_id": "c1", "sender_type": "agent", "agent_id": "a1"},
-    STATUS: {"conversation_id": "c1", "status": "resolved", "agent_id": "a1"},
-    RATED: {"conversation_id": "c1", "rating": 5},
-    AGENT: {"agent_id": "a1", "status": "live", "name": "Sarah Chen"},
-}
-
-
-def record(event_type: str, **fields: Any) -> bytes:
-    """A valid record of ``event_type`` with ``fields`` overriding (``DROP`` removes one)."""
-    doc: dict[str, Any] = {
-        "event_id": "e1",
-        "type": event_type,
-        "account_id": "acme",
-        "occurred_at": "2024-05-01T11:00:00Z",
-        **_BASE[event_type],
-        **fields,
-    }
-    return orjson.dumps({k: v for k, v in doc.items() if v is not DROP})
-
-
-def decode(value: bytes, key: bytes | None = b"acme") -> Any:
-    return decode_event(value, key=key, now_us=NOW_US, max_ahead_us=LIMIT_US)
+from tests.support.records import AGENT, CREATED, DROP, LIMIT_US, MESSAGE, NOW_US, RATED, STATUS, decode, record
 
 
 @pytest.mark.parametrize(
