@@ -107,7 +107,7 @@ class ConversationRated(BaseEvent, tag="conversation.rated", frozen=True):
 
 
 class ConversationAssigned(BaseEvent, tag="conversation.assigned", frozen=True):
-    """SPEC §5: a field given as null clears it; an absent field (UNSET) leaves it as it was."""
+    """SPEC §5: at least one of `agent_id` and `team_id`; null clears it, an absent field leaves it as it was."""
 
     conversation_id: Id128
     agent_id: Id128 | msgspec.UnsetType | None = msgspec.UNSET
