@@ -185,7 +185,7 @@ def agent_rows(
         facts = agents.get(agent_id)
         history = () if facts is None else facts.history
         spent = status_time_us(history, since_us, status_end_us)
-        if not grouped.has_items(code) and not was_active(spent, history, since_us, status_end_us):
+        if not grouped.has_items(code) and not was_active(spent):
             continue
         figures = grouped.figures(code)
         del figures["total_conversations"], figures["resolution_rate"]

@@ -159,12 +159,7 @@ def agent_rows(
         f_answered = figures(mine_answered, lo_us, hi_us, now_us)
         changes = agents.get(agent_id, [])
         spent = _time_in(changes, lo_us, end_us)
-        status_at_end = [c.status for c in changes if instant_us(c.occurred_at) <= end_us]
-        active = (
-            spent["live"] > 0
-            or spent["away"] > 0
-            or (end_us >= lo_us and bool(status_at_end) and status_at_end[-1] in ("live", "away"))
-        )
+        active = spent["live"] > 0 or spent["away"] > 0  # a positive time within P ∩ (−∞, T] (SPEC §4)
         if not (f_resolved["resolved"] or f_answered["first_responses"] or f_resolved["ratings"] or active):
             continue
         named = [c.name for c in changes if c.name is not None]
