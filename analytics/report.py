@@ -18,13 +18,14 @@ import numpy as np
 from analytics.agent_time import status_time_us, was_active
 from analytics.facts import AgentFacts
 from analytics.figures import AgentRow, ChannelRow, PeriodFigures, PreviousReport, Report, SeriesPeriod
+from analytics.filters import NO_FILTERS, Filters
 from analytics.grouped import DurationStats, Ints, counts, duration_stats, period_of, select
 from analytics.periods import Unit, format_instant, series_bounds
 from analytics.report_rows import NOBODY, ConversationRows
 from analytics.rounding import apportion_tenths, percent_tenths, round_ratio
 from analytics.time import SECOND_US
 
-Breakdown = Literal["channel", "agent"]
+Breakdown = Literal["channel", "agent", "team", "inbox", "label"]
 _UNLIMITED = 1 << 30
 
 
@@ -41,6 +42,7 @@ class ReportQuery:
     group_by: Unit | None = None
     compare: bool = False
     breakdown: Breakdown | None = None
+    filters: Filters = NO_FILTERS  # SPEC §5
 
 
 def _seconds(duration_us: int | None) -> int:

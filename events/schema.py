@@ -30,13 +30,17 @@ AccountId = Annotated[
 ]
 
 
-def is_account_id(text: str) -> bool:
-    """Whether `text` is a SPEC §1 account id (the `AccountId` rule, for ids that come from elsewhere)."""
+def _conforms(text: str, rule: object) -> bool:
     try:
-        msgspec.convert(text, AccountId)
+        msgspec.convert(text, rule)
     except msgspec.ValidationError:
         return False
     return True
+
+
+def is_account_id(text: str) -> bool:
+    """Whether `text` is a SPEC §1 account id (the `AccountId` rule, for ids that come from elsewhere)."""
+    return _conforms(text, AccountId)
 
 
 Channel = Annotated[
@@ -46,6 +50,13 @@ Channel = Annotated[
         description="a channel name: 1 to 32 of a-z, 0-9, '_', '-', starting with a letter or digit",
     ),
 ]
+
+
+def is_channel(text: str) -> bool:
+    """Whether `text` is a SPEC §1 channel name (the `Channel` rule, for a report filter)."""
+    return _conforms(text, Channel)
+
+
 AgentName = Annotated[str, msgspec.Meta(min_length=1, max_length=200, description="a string of 1 to 200 characters")]
 # SPEC §5: a label is any text of 1 to 64 characters without control characters.
 Label = Annotated[
