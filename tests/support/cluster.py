@@ -183,15 +183,16 @@ class WorkerProcess:
         return httpx.get(f"{self.base_url}{OVERVIEW}", headers={"Authorization": f"Bearer {token}"}, timeout=10)
 
 
-def metric(worker: WorkerProcess, name: str) -> float:
-    """The sum of every series of a Prometheus metric on the worker's /metrics."""
+def metric(worker: WorkerProcess, *names: str) -> float:
+    """The sum of every series of these Prometheus metrics, from one read of the worker's /metrics."""
     text = httpx.get(f"{worker.base_url}/metrics", timeout=5).text
-    return sum(float(value) for value in re.findall(rf"^{name}(?:{{[^}}]*}})? (\S+)$", text, re.M))
+    pattern = rf"^(?:{'|'.join(names)})(?:{{[^}}]*}})? (\S+)$"
+    return sum(float(value) for value in re.findall(pattern, text, re.M))
 
 
 def handled(worker: WorkerProcess) -> float:
     """Records the worker has folded or dead-lettered since it started."""
-    return metric(worker, "pingback_events_processed_total") + metric(worker, "pingback_events_rejected_total")
+    return metric(worker, "pingback_events_processed_total", "pingback_events_rejected_total")
 
 
 async def wait_until_handled(worker: WorkerProcess, records: float, timeout_s: float = 120) -> None:
