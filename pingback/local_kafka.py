@@ -20,7 +20,8 @@ import socket
 import subprocess
 import time
 import uuid
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
@@ -39,7 +40,10 @@ def cache_home() -> Path:
 
 def kafka_version() -> str:
     pom = (_RUNTIME / "pom.xml").read_text()
-    return re.search(r"<kafka.version>([^<]+)</kafka.version>", pom).group(1)
+    found = re.search(r"<kafka.version>([^<]+)</kafka.version>", pom)
+    if found is None:
+        raise KafkaStartError(f"no <kafka.version> in {_RUNTIME / 'pom.xml'}: cannot tell which Kafka to run")
+    return found.group(1)
 
 
 def libs_dir() -> Path:
@@ -86,13 +90,21 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+# The kernel may hand a just-closed port out again, so a second free_port() can repeat the first.
+CONTROLLER_PORT_ATTEMPTS = 20
+
+
 @dataclass
 class LocalKafka:
-    """One broker on 127.0.0.1:``port`` whose logs, metadata and pid file live in ``data_dir``."""
+    """One broker on 127.0.0.1:``port`` whose logs, metadata and pid file live in ``data_dir``.
+
+    The controller listens on a port of its own, picked by ``choose_port`` at each start.
+    """
 
     port: int
     data_dir: Path
     heap: str = "768m"
+    choose_port: Callable[[], int] = field(default=free_port, repr=False)
 
     @property
     def bootstrap_servers(self) -> str:
@@ -110,7 +122,7 @@ class LocalKafka:
         if self.running_pid() is not None:
             raise KafkaStartError(f"a broker from {self.data_dir} is already running (pid {self.running_pid()})")
         classpath = str(install() / "*")
-        properties = self._write_properties(controller_port=free_port())
+        properties = self.write_properties()
         if not (self.data_dir / "log" / "meta.properties").exists():
             self._java(classpath, "kafka.tools.StorageTool", "format", "-t", _cluster_id(), "-c", str(properties))
         with resources.as_file(_RUNTIME / "log4j2.xml") as log_config:
@@ -175,7 +187,9 @@ class LocalKafka:
             f"the broker did not answer metadata requests within {timeout_s:.0f} s; see {self.log_file}"
         )
 
-    def _write_properties(self, controller_port: int) -> Path:
+    def write_properties(self) -> Path:
+        """server.properties for this start, with a controller port that is not the broker's."""
+        controller_port = self._controller_port()
         self.data_dir.mkdir(parents=True, exist_ok=True)
         path = self.data_dir / "server.properties"
         path.write_text(
@@ -203,6 +217,15 @@ class LocalKafka:
             )
         )
         return path
+
+    def _controller_port(self) -> int:
+        # The caller chose `port` with free_port() and closed it, so the kernel may offer it again:
+        # two listeners on one port make StorageTool and the broker refuse the configuration.
+        for _ in range(CONTROLLER_PORT_ATTEMPTS):
+            port = self.choose_port()
+            if port != self.port:
+                return port
+        raise KafkaStartError(f"no port for the controller other than the broker's {self.port}")
 
     def _java(self, classpath: str, main: str, *args: str) -> None:
         result = subprocess.run(["java", "-cp", classpath, main, *args], capture_output=True, text=True)

@@ -9,8 +9,8 @@ The design is "reset with the workers stopped, then serve nothing partial":
 3. Run the worker, the very code of `pingback worker`, with its API on --port. Until it has folded
    everything that was in the event topics when it started, the API answers 503 with Retry-After
    (the catch-up gating of `streams.live_state`), never a partial figure. Progress shows the events
-   remaining, from the group's lag; "rebuild complete: N events in S s" ends it, and the command
-   exits 0, or with --serve goes on as a normal worker.
+   remaining, from the group's lag; "rebuild complete: N events in S s" (N: the events it folded
+   or dead-lettered) ends it, and the command exits 0, or with --serve goes on as a normal worker.
 
 Exit status: 0 complete; 1 the worker stopped before it was (running `pingback rebuild` again
 starts over; starting the workers instead resumes the replay, still gated); 2 refused or failed

@@ -41,9 +41,9 @@ from streams.settings import Settings
 from streams.topics import ensure_topics
 from streams.topology import build_topology, wall_clock_us
 
-# Rebuild mode (pingback.rebuild_command): a coroutine run beside the worker and given its readiness.
-# It returns whether the worker goes on running; if not, the worker stops just as on SIGTERM.
-Supervisor = Callable[[Readiness], Awaitable[bool]]
+# Rebuild mode (pingback.rebuild_command): a coroutine run beside the worker and given its readiness
+# and metrics. It returns whether the worker goes on running; if not, the worker stops just as on SIGTERM.
+Supervisor = Callable[[Readiness, ProcessorMetrics], Awaitable[bool]]
 
 
 def build_worker_app(settings: Settings, supervisor: Supervisor | None = None) -> faust.App:
@@ -60,7 +60,8 @@ def build_worker_app(settings: Settings, supervisor: Supervisor | None = None) -
 
     # -- the app, and its topics → tables → agent → hooks → timers (streams.topology)
     app = create_faust_app(settings)
-    topology = build_topology(app, settings, state=state, metrics=ProcessorMetrics(registry))
+    metrics = ProcessorMetrics(registry)
+    topology = build_topology(app, settings, state=state, metrics=metrics)
     readiness = WorkerReadiness(state, keyring, topology.progress.detector)
 
     # -- the API, served by uvicorn inside the worker
@@ -91,7 +92,9 @@ def build_worker_app(settings: Settings, supervisor: Supervisor | None = None) -
     serve_asgi(app, api, host=settings.web_host, port=settings.web_port, **uvicorn_options(limits))
 
     # -- tasks and shutdown
-    lifecycle = _Lifecycle(keyring=keyring, sink=sink, api=api, readiness=readiness, supervisor=supervisor)
+    lifecycle = _Lifecycle(
+        keyring=keyring, sink=sink, api=api, readiness=readiness, metrics=metrics, supervisor=supervisor
+    )
     app.task(lifecycle.follow_keys)
     if supervisor is not None:
         app.task(lifecycle.supervise)
@@ -109,17 +112,18 @@ class _Lifecycle:
         sink: KafkaEventSink,
         api: Starlette,
         readiness: Readiness,
+        metrics: ProcessorMetrics,
         supervisor: Supervisor | None,
     ) -> None:
         self._keyring, self._sink, self._api, self._readiness = keyring, sink, api, readiness
-        self._supervisor = supervisor
+        self._metrics, self._supervisor = metrics, supervisor
 
     async def follow_keys(self) -> None:
         await self._keyring.follow()
 
     async def supervise(self) -> None:
         assert self._supervisor is not None
-        if not await self._supervisor(self._readiness):
+        if not await self._supervisor(self._readiness, self._metrics):
             os.kill(os.getpid(), signal.SIGTERM)
 
     async def before_shutdown(self, sender: object, **kwargs: object) -> None:
