@@ -100,7 +100,7 @@ class BenchRun:
             "commit": self.commit,
             "date": self.started,
             "duration_s": round(time.monotonic() - self._started_s, 1),
-            "command": [Path(sys.argv[0]).name, *sys.argv[1:]],
+            "command": ["python", *sys.orig_argv[1:]],  # e.g. python -m bench.ingest --rounds 3
             "machine": machine() | {"load_average_at_start": self.load_at_start, "load_average_at_end": load_average()},
             "versions": versions(),
             "figures": list(figures),
