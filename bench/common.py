@@ -59,11 +59,14 @@ def commit() -> dict[str, Any]:
     """HEAD of the measured tree, and the files (results aside) that differed from it."""
 
     def git(*args: str) -> str:
-        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
+        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=True).stdout
 
     try:
-        changed = git("status", "--porcelain", "--", ".", ":(exclude)bench/results")
-        return {"sha": git("rev-parse", "HEAD"), "uncommitted_changes": [line[3:] for line in changed.splitlines()]}
+        changed = git("status", "--porcelain", "--", ".", ":(exclude)bench/results")  # "XY path" lines
+        return {
+            "sha": git("rev-parse", "HEAD").strip(),
+            "uncommitted_changes": [line[3:] for line in changed.splitlines()],
+        }
     except (OSError, subprocess.CalledProcessError):  # an exported tree (git archive) has no history
         return {"sha": None, "uncommitted_changes": None}
 

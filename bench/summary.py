@@ -43,12 +43,12 @@ def verdict(entry: dict[str, Any], key: str) -> str:
 
 
 def figure_row(name: str, entry: dict[str, Any]) -> list[str]:
-    unit = entry["unit"]
+    unit = f" {entry['unit']}" if entry["unit"] else ""
     baseline, ratios = entry.get("baseline"), entry.get("ratio")
     return [
         f"`{name}`: {entry['name']}",
-        f"{number(entry['best'])} {unit}",
-        f"{number(entry['median'])} {unit} ({entry['rounds']})",
+        f"{number(entry['best'])}{unit}",
+        f"{number(entry['median'])}{unit} ({entry['rounds']})",
         ""
         if baseline is None
         else f"{baseline['name']}: {number(baseline['best'])} / {number(baseline['median'])} ({baseline['rounds']})",
@@ -58,8 +58,12 @@ def figure_row(name: str, entry: dict[str, Any]) -> list[str]:
 
 
 def run_row(name: str, result: dict[str, Any]) -> list[str]:
-    machine, sha = result["machine"], result["commit"]["sha"]
-    revision = "—" if sha is None else f"{sha[:10]}{' + changes' if result['commit']['uncommitted_changes'] else ''}"
+    machine, sha, changed = result["machine"], result["commit"]["sha"], result["commit"]["uncommitted_changes"]
+    revision = "—" if sha is None else sha[:10]
+    if changed:
+        revision += (
+            f" + uncommitted {', '.join(changed)}" if len(changed) <= 3 else f" + {len(changed)} uncommitted files"
+        )
     load = " / ".join(str(x) for x in machine["load_average_at_start"])
     return [
         f"`{name}.json`",
