@@ -52,7 +52,7 @@ test-under-load: setup
 # and the summary table printed at the end.
 bench: setup $(WRK)
 	$(PY) -m pip install -q -c constraints.txt -e '.[dev,bench]'
-	$(PY) bench/decode_bench.py
+	$(PY) -m bench.decode_bench
 	$(PY) -m bench
 
 # Kafka, a worker with the API, a demo key and simulated traffic; Ctrl-C stops it all.
