@@ -51,7 +51,9 @@ def _run(args: argparse.Namespace) -> int:
         broker = LocalKafka(port=free_port(), data_dir=(args.state_dir / "kafka").resolve())
         print(f"starting Kafka on {broker.bootstrap_servers} …", flush=True)
         broker.start()
-        settings = dataclasses.replace(settings, bootstrap_servers=broker.bootstrap_servers)
+        settings = dataclasses.replace(
+            settings, kafka=dataclasses.replace(settings.kafka, bootstrap_servers=broker.bootstrap_servers)
+        )
     children: list[subprocess.Popen[bytes]] = []
     try:
         env = {

@@ -126,7 +126,7 @@ class Importer:
     async def run(self, sources: list[Source]) -> None:
         await ensure_topics(self.settings)  # with the partition count the workers expect
         producer = AIOKafkaProducer(
-            bootstrap_servers=self.settings.bootstrap_list,
+            **self.settings.kafka.client_options(),
             acks="all",
             linger_ms=LINGER_MS,
             max_batch_size=BATCH_BYTES,

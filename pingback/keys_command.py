@@ -106,7 +106,7 @@ def _token_matches(token: str, key: ApiKey) -> bool:
 
 async def publish_key(settings: Settings, key: ApiKey) -> None:
     await ensure_topics(settings)
-    producer = AIOKafkaProducer(bootstrap_servers=settings.bootstrap_list, acks="all")
+    producer = AIOKafkaProducer(**settings.kafka.client_options(), acks="all")
     await producer.start()
     try:
         await producer.send_and_wait(settings.keys_topic, key=key.key_id.encode(), value=encode_key_record(key))
@@ -116,6 +116,6 @@ async def publish_key(settings: Settings, key: ApiKey) -> None:
 
 async def load_keys(settings: Settings) -> KeyRing:
     await ensure_topics(settings)
-    keyring = KeyRing(bootstrap_servers=settings.bootstrap_list, topic=settings.keys_topic)
+    keyring = KeyRing(kafka=settings.kafka, topic=settings.keys_topic)
     await keyring.follow(until_loaded=True)
     return keyring

@@ -95,7 +95,7 @@ async def _simulate(
     settings: Settings, simulator: TrafficSimulator, duration: float | None, progress: Progress
 ) -> None:
     await ensure_topics(settings)  # with the partition count the workers expect, not the broker's default
-    producer = AIOKafkaProducer(bootstrap_servers=settings.bootstrap_list, linger_ms=20, acks="all")
+    producer = AIOKafkaProducer(**settings.kafka.client_options(), linger_ms=20, acks="all")
     await producer.start()
     try:
         await _send(producer, simulator.backfill(), progress, backfill=True)

@@ -57,7 +57,7 @@ async def poll_while_running(
 
 
 async def existing_topics(settings: Settings) -> set[str]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.bootstrap_list)
+    admin = AIOKafkaAdminClient(**settings.kafka.client_options())
     await admin.start()
     try:
         return set(await admin.list_topics())
