@@ -53,7 +53,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help=f"where rejected lines and their reasons go, created only if there are any "
         f"(default: {DEFAULT_REJECTS} in the current directory)",
     )
-    parser.set_defaults(run=_run)
+    parser.set_defaults(run=_run, uses_kafka=True)
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -37,13 +37,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="S",
         help="an ingest key's Chatwoot webhook secret: its deliveries must then be signed with it",
     )
-    create.set_defaults(run=_create)
+    create.set_defaults(run=_create, uses_kafka=True)
     revoke_parser = actions.add_parser("revoke", help="revoke a key, given its token or its key id")
     revoke_parser.add_argument("token_or_key_id")
-    revoke_parser.set_defaults(run=_revoke)
+    revoke_parser.set_defaults(run=_revoke, uses_kafka=True)
     listing = actions.add_parser("list", help="list key ids (never tokens)")
     listing.add_argument("--account", default=None)
-    listing.set_defaults(run=_list)
+    listing.set_defaults(run=_list, uses_kafka=True)
 
 
 async def create_key(

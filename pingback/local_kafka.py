@@ -26,6 +26,9 @@ from pathlib import Path
 
 from aiokafka import AIOKafkaClient
 
+from pingback.local_tls import BrokerSecurity
+from streams.kafka_connection import KafkaConnection
+
 _RUNTIME = resources.files("pingback") / "kafka"
 
 
@@ -86,6 +89,25 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def free_ports(count: int, *, besides: int) -> list[int]:
+    """`count` distinct free ports, none of them `besides`: the sockets stay bound until all are
+    chosen, so the kernel cannot hand one out twice; `besides` (a port chosen and closed earlier)
+    is skipped, since the kernel may offer it again."""
+    held: list[socket.socket] = []
+    try:
+        while len(held) < count:
+            sock = socket.socket()
+            sock.bind(("127.0.0.1", 0))
+            if sock.getsockname()[1] == besides:
+                sock.close()
+                continue
+            held.append(sock)
+        return [sock.getsockname()[1] for sock in held]
+    finally:
+        for sock in held:
+            sock.close()
+
+
 @dataclass
 class LocalKafka:
     """One broker on 127.0.0.1:``port`` whose logs, metadata and pid file live in ``data_dir``."""
@@ -93,6 +115,20 @@ class LocalKafka:
     port: int
     data_dir: Path
     heap: str = "768m"
+    # SASL_SSL on `port` (SCRAM and PLAIN, a throwaway CA) instead of PLAINTEXT; the broker's own
+    # traffic then uses a plaintext listener of its own on 127.0.0.1.
+    secured: bool = False
+
+    @property
+    def security(self) -> BrokerSecurity | None:
+        return BrokerSecurity(self.data_dir / "tls") if self.secured else None
+
+    def client_connection(self) -> KafkaConnection:
+        """How a client of ours connects to this broker (what `pingback kafka start` prints as KAFKA_*)."""
+        security = self.security
+        if security is None:
+            return KafkaConnection(bootstrap_servers=self.bootstrap_servers)
+        return KafkaConnection.from_environ(security.client_environ(self.bootstrap_servers))
 
     @property
     def bootstrap_servers(self) -> str:
@@ -110,9 +146,14 @@ class LocalKafka:
         if self.running_pid() is not None:
             raise KafkaStartError(f"a broker from {self.data_dir} is already running (pid {self.running_pid()})")
         classpath = str(install() / "*")
-        properties = self._write_properties(controller_port=free_port())
+        if self.security is not None:
+            self.security.create()
+        properties = self._write_properties(*free_ports(2, besides=self.port))
         if not (self.data_dir / "log" / "meta.properties").exists():
-            self._java(classpath, "kafka.tools.StorageTool", "format", "-t", _cluster_id(), "-c", str(properties))
+            scram = [] if self.security is None else self.security.format_args()
+            self._java(
+                classpath, "kafka.tools.StorageTool", "format", "-t", _cluster_id(), "-c", str(properties), *scram
+            )
         with resources.as_file(_RUNTIME / "log4j2.xml") as log_config:
             process = subprocess.Popen(
                 [
@@ -161,7 +202,7 @@ class LocalKafka:
         return pid if _alive(pid) else None
 
     def is_answering(self) -> bool:
-        return asyncio.run(_answers_metadata(self.bootstrap_servers))
+        return asyncio.run(_answers_metadata(self.client_connection()))
 
     def _wait_until_answering(self, process: subprocess.Popen, timeout_s: float) -> None:
         deadline = time.monotonic() + timeout_s
@@ -175,19 +216,33 @@ class LocalKafka:
             f"the broker did not answer metadata requests within {timeout_s:.0f} s; see {self.log_file}"
         )
 
-    def _write_properties(self, controller_port: int) -> Path:
+    def _listeners(self, internal_port: int) -> list[str]:
+        if self.security is None:
+            return [
+                f"advertised.listeners=PLAINTEXT://127.0.0.1:{self.port}",
+                "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+            ]
+        return [
+            f"advertised.listeners=SASL_SSL://127.0.0.1:{self.port},INTERNAL://127.0.0.1:{internal_port}",
+            "listener.security.protocol.map=CONTROLLER:PLAINTEXT,INTERNAL:PLAINTEXT,SASL_SSL:SASL_SSL",
+            "inter.broker.listener.name=INTERNAL",
+            *self.security.listener_properties(),
+        ]
+
+    def _write_properties(self, controller_port: int, internal_port: int) -> Path:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         path = self.data_dir / "server.properties"
+        client = "PLAINTEXT" if self.security is None else "SASL_SSL"
+        internal = "" if self.security is None else f",INTERNAL://127.0.0.1:{internal_port}"
         path.write_text(
             "\n".join(
                 [
                     "process.roles=broker,controller",
                     "node.id=1",
                     f"controller.quorum.voters=1@127.0.0.1:{controller_port}",
-                    f"listeners=PLAINTEXT://127.0.0.1:{self.port},CONTROLLER://127.0.0.1:{controller_port}",
-                    f"advertised.listeners=PLAINTEXT://127.0.0.1:{self.port}",
+                    f"listeners={client}://127.0.0.1:{self.port},CONTROLLER://127.0.0.1:{controller_port}{internal}",
+                    *self._listeners(internal_port),
                     "controller.listener.names=CONTROLLER",
-                    "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
                     f"log.dirs={self.data_dir / 'log'}",
                     "num.partitions=1",
                     # Single node: every internal topic has one replica, and a new group needs no settle time.
@@ -235,12 +290,12 @@ def _alive(pid: int) -> bool:
         return True
 
 
-async def _answers_metadata(bootstrap_servers: str) -> bool:
+async def _answers_metadata(connection: KafkaConnection) -> bool:
     # While the broker boots, every probe fails to connect; aiokafka would log each one as an error.
     aiokafka_logger = logging.getLogger("aiokafka")
     previous_level = aiokafka_logger.level
     aiokafka_logger.setLevel(logging.CRITICAL)
-    client = AIOKafkaClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=2000)
+    client = AIOKafkaClient(**connection.client_options(), request_timeout_ms=2000)
     try:
         await client.bootstrap()
         metadata = await client.fetch_all_metadata()

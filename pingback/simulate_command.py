@@ -69,7 +69,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=150.0,
         help="conversations per account per day in that history (default 150)",
     )
-    simulate.set_defaults(run=_run)
+    simulate.set_defaults(run=_run, uses_kafka=True)
 
 
 def _run(args: argparse.Namespace) -> int:
