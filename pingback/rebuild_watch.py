@@ -39,7 +39,7 @@ class RebuildWatch:
 
     async def __call__(self, readiness: Readiness, metrics: ProcessorMetrics) -> bool:
         """Wait until the rebuild is complete, showing progress; then whether to keep serving."""
-        admin = AIOKafkaAdminClient(bootstrap_servers=self._settings.bootstrap_list)
+        admin = AIOKafkaAdminClient(**self._settings.kafka.client_options())
         await admin.start()
         bar = progress_bar(file=self._err, total=self._log.records, unit=" events", unit_scale=True, desc="rebuild")
         try:

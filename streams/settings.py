@@ -11,15 +11,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from events.topics import AGENT_TOPIC, CONVERSATION_TOPIC
-
-
-class ConfigError(ValueError):
-    """A setting is present but unusable; the message names the variable."""
+from streams.environ import ConfigError as ConfigError  # re-exported: the error of every setting
+from streams.environ import Environ
+from streams.kafka_connection import KafkaConnection
 
 
 @dataclass(frozen=True)
 class Settings:
-    bootstrap_servers: str = "127.0.0.1:9092"
+    kafka: KafkaConnection = field(default_factory=KafkaConnection)  # every Kafka client connects so
     app_id: str = "pingback-metrics"
     conversation_topic: str = CONVERSATION_TOPIC
     agent_topic: str = AGENT_TOPIC
@@ -63,32 +62,11 @@ class Settings:
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
         defaults = cls()
-
-        def text(name: str, default: str) -> str:
-            return env.get(name, default) or default
-
-        def flag(name: str, default: bool) -> bool:
-            raw = env.get(name)
-            if raw in (None, ""):
-                return default
-            if raw not in ("0", "1"):
-                raise ConfigError(f"{name} must be 0 or 1, got {raw!r}")
-            return raw == "1"
-
-        def number(name: str, default: int, minimum: int) -> int:
-            raw = env.get(name)
-            if raw in (None, ""):
-                return default
-            try:
-                value = int(raw)
-            except ValueError:
-                raise ConfigError(f"{name} must be an integer, got {raw!r}") from None
-            if value < minimum:
-                raise ConfigError(f"{name} must be at least {minimum}, got {value}")
-            return value
+        read = Environ(env)
+        text, flag, number = read.text, read.flag, read.number
 
         return cls(
-            bootstrap_servers=text("KAFKA_BOOTSTRAP_SERVERS", defaults.bootstrap_servers),
+            kafka=KafkaConnection.from_environ(env),
             app_id=text("PINGBACK_APP_ID", defaults.app_id),
             conversation_topic=text("PINGBACK_CONVERSATION_TOPIC", defaults.conversation_topic),
             agent_topic=text("PINGBACK_AGENT_TOPIC", defaults.agent_topic),
@@ -126,5 +104,6 @@ class Settings:
         return self.advertised_url or f"http://{self.web_host}:{self.web_port}"
 
     @property
-    def bootstrap_list(self) -> list[str]:
-        return [server.strip() for server in self.bootstrap_servers.split(",") if server.strip()]
+    def bootstrap_servers(self) -> str:
+        """Where Kafka is, for messages (how to connect is `kafka`)."""
+        return self.kafka.bootstrap_servers

@@ -54,7 +54,7 @@ def build_worker_app(settings: Settings, supervisor: Supervisor | None = None) -
         partition_of=partitioner(settings.partitions),
         lease=Lease(session_timeout_s=settings.session_timeout_s),
     )
-    keyring = KeyRing(bootstrap_servers=settings.bootstrap_list, topic=settings.keys_topic)
+    keyring = KeyRing(kafka=settings.kafka, topic=settings.keys_topic)
     # Every worker takes events over HTTP: producing needs no partition ownership.
     sink = KafkaEventSink(settings)
 

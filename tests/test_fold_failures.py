@@ -21,6 +21,7 @@ from analytics.window import Views
 from api.ports import NotReady
 from streams.app import create_faust_app
 from streams.delivery import BatchConsumer
+from streams.kafka_connection import KafkaConnection
 from streams.lease import Lease
 from streams.live_state import LiveState
 from streams.metrics import ProcessorMetrics
@@ -51,7 +52,10 @@ class Clock:
 class World:
     def __init__(self, tmp_path: Path) -> None:
         settings = Settings(
-            bootstrap_servers="127.0.0.1:1", store="memory://", data_dir=tmp_path, partitions=PARTITIONS
+            kafka=KafkaConnection(bootstrap_servers="127.0.0.1:1"),
+            store="memory://",
+            data_dir=tmp_path,
+            partitions=PARTITIONS,
         )
         self.app = create_faust_app(settings)
         self.producer = fake_kafka_producer(self.app)

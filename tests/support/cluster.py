@@ -38,6 +38,8 @@ class Deployment:
     tmp: Path
     partitions: int = 4
     workers: list[WorkerProcess] = field(default_factory=list)
+    # KAFKA_* settings beyond the bootstrap servers (a secured broker's TLS and SASL), for every process.
+    connection: dict[str, str] = field(default_factory=dict)
 
     @property
     def conversation_topic(self) -> str:
@@ -61,6 +63,7 @@ class Deployment:
             "PINGBACK_DEAD_LETTER_TOPIC": self.dead_letter_topic,
             "PINGBACK_KEYS_TOPIC": f"{self.name}-keys",
             "PINGBACK_PARTITIONS": str(self.partitions),
+            **self.connection,
             **extra,
         }
 
@@ -88,7 +91,7 @@ class Deployment:
     @asynccontextmanager
     async def producer(self) -> AsyncIterator[AIOKafkaProducer]:
         """One producer for as many sends as the test makes, stopped on exit."""
-        producer = AIOKafkaProducer(bootstrap_servers=self.kafka, acks="all", linger_ms=5)
+        producer = AIOKafkaProducer(**Settings.from_environ(self.env()).kafka.client_options(), acks="all", linger_ms=5)
         await producer.start()
         try:
             yield producer
