@@ -15,7 +15,7 @@ import argparse
 import asyncio
 import random
 import time
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -132,8 +132,11 @@ class LocalReports:
     def __init__(self, state: LiveState) -> None:
         self._state = state
 
-    async def report(self, account_id: str, query: ReportQuery) -> Report:
-        return self._state.report(account_id, query)
+    def version(self, account_id: str) -> int:
+        return self._state.version(account_id, wall_clock_us())
+
+    def prepare_report(self, account_id: str, query: ReportQuery) -> Callable[[], Report]:
+        return self._state.prepare_report(account_id, query)
 
 
 def populate(

@@ -8,7 +8,7 @@ since the page reads "today" from the browser's own clock.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import orjson
@@ -53,8 +53,8 @@ class CoreSource:
     def version(self, account_id: str) -> int:
         return self.folded.views.version(account_id, wall_clock_us())
 
-    async def report(self, account_id: str, query: ReportQuery) -> Report:
-        return self.folded.views.report(account_id, query)
+    def prepare_report(self, account_id: str, query: ReportQuery) -> Callable[[], Report]:
+        return self.folded.views.prepare_report(account_id, query)
 
     async def agents_now(self, account_id: str) -> AgentsNow:
         return self.folded.views.agents_now(account_id, wall_clock_us())
