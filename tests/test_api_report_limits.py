@@ -10,6 +10,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 
 import httpx
+import jsonschema
 from prometheus_client import CollectorRegistry
 from starlette.applications import Starlette
 
@@ -79,6 +80,11 @@ async def test_a_flood_of_one_accounts_reports_gets_429_while_others_are_answere
         assert refused.headers["retry-after"] == "1" and refused.headers["cache-control"] == "no-store"
         body = refused.json()
         assert body["error"] == "too_many_requests" and "2 report(s)" in body["message"]
+        document = (await http.get("/openapi.json")).json()
+        documented = document["paths"][REPORT]["get"]["responses"]["429"]
+        assert set(documented["headers"]) == {"Retry-After", "Cache-Control"}
+        schema = documented["content"]["application/json"]["schema"] | {"components": document["components"]}
+        jsonschema.Draft202012Validator(schema).validate(body)
         # Another account is admitted (it waits for a thread, not for acme's cap), and the
         # overview keeps answering on the loop while every report thread is busy.
         other = ask(http, tokens["globex"])
