@@ -7,8 +7,9 @@ account's data stays the same share one computation (`api.shared_answers`).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
 import msgspec
 from starlette.requests import Request
@@ -20,10 +21,10 @@ from api.forwarding import Forwarder
 from api.keys import ApiKey
 from api.ports import ReportSource
 from api.report_csv import report_csv
-from api.report_params import Format, InvalidParameter, ReportRequest, parse_report_request
+from api.report_params import Format, InvalidParameter, parse_report_request
 from api.report_pool import ReportLimits, ReportPool, TooManyReports
 from api.responses import ORJSONResponse, error_response
-from api.shared_answers import SharedAnswers
+from api.shared_answers import SharedAnswers, Started
 
 REPORT_PATH = "/api/v1/analytics/report"
 _NO_STORE = {"Cache-Control": "no-store"}
@@ -47,20 +48,13 @@ def too_many_response(refused: TooManyReports) -> Response:
     return error_response(429, "too_many_requests", refused.message, headers=headers)
 
 
-def question(account_id: str, asked: ReportRequest) -> tuple[object, ...]:
-    """What makes two requests the same question: all but T (an omitted `until` is T, so it stays None)."""
-    query = asked.query
-    until = None if query.until_us == query.now_us else query.until_us
-    return (
-        account_id,
-        query.since_us,
-        until,
-        query.timezone,
-        query.group_by,
-        query.compare,
-        query.breakdown,
-        asked.format,
-    )
+def question(account_id: str, items: Sequence[tuple[str, str]]) -> tuple[object, ...]:
+    """What makes two requests the same question: the account and the parameters as sent, in any order.
+
+    Not the parsed query: reading it (a series' periods) costs milliseconds of the loop, which a
+    shared answer does not need; T is not part of it either (an omitted `until` stays omitted).
+    """
+    return (account_id, *sorted(items))
 
 
 def rendered(compute: Callable[[], Report], report_format: Format, breakdown: Breakdown | None) -> Callable[[], bytes]:
@@ -87,33 +81,36 @@ class ReportEndpoint:
         self._shared = SharedAnswers(settings.limits.reuse_us)
 
     async def __call__(self, request: Request, key: ApiKey) -> Response:
-        try:
-            asked = parse_report_request(
-                request.query_params.multi_items(),
-                now_us=self._settings.clock_us(),
-                retention_us=self._settings.retention_us,
-            )
-        except InvalidParameter as invalid:
-            return invalid_parameter_response(invalid)
-        body = await self._forwarder.here_or_there(request, self._answer(key.account_id, asked))
+        items = request.query_params.multi_items()
+        body = await self._forwarder.here_or_there(request, self._answer(key.account_id, items))
         if isinstance(body, Response):
             return body
-        return Response(body, media_type=_MEDIA_TYPES[asked.format], headers=_NO_STORE)
+        # Only a valid request has an answer: its format is json or csv.
+        media_type = _MEDIA_TYPES[cast(Format, dict(items).get("format", "json"))]
+        return Response(body, media_type=media_type, headers=_NO_STORE)
 
-    async def _answer(self, account_id: str, asked: ReportRequest) -> bytes | Response:
+    async def _answer(self, account_id: str, items: list[tuple[str, str]]) -> bytes | Response:
         # NotReady and OwnedElsewhere leave from here (the forwarder answers them): a request for an
-        # account another worker owns is that worker's to admit or refuse.
+        # account another worker owns is that worker's to check, admit or refuse.
         version = self._reports.version(account_id)
-        query = asked.query
+        settings = self._settings
 
-        def start() -> tuple[int, Awaitable[bytes]]:
+        def start() -> Started:
+            now_us = settings.clock_us()
+
             def prepare() -> Callable[[], bytes]:
+                # After admission: a refused request costs no reading of its query (a long series'
+                # periods take milliseconds of the loop).
+                asked = parse_report_request(items, now_us=now_us, retention_us=settings.retention_us)
+                query = asked.query
                 return rendered(self._reports.prepare_report(account_id, query), asked.format, query.breakdown)
 
             # The version the snapshot belongs to: both are read in this one step of the loop.
-            return self._reports.version(account_id), self._pool.submit(account_id, prepare)
+            return Started(self._reports.version(account_id), now_us, self._pool.submit(account_id, prepare))
 
         try:
-            return await self._shared.get(question(account_id, asked), version, query.now_us, start)
+            return await self._shared.get(question(account_id, items), version, settings.clock_us(), start)
+        except InvalidParameter as invalid:
+            return invalid_parameter_response(invalid)
         except TooManyReports as refused:
             return too_many_response(refused)

@@ -47,8 +47,17 @@ class _Question:
         self.follow_up: asyncio.Task[bytes] | None = None
 
 
-# Reads the account's version and queues the computation, in one step of the loop: (version, body).
-Start = Callable[[], tuple[int, Awaitable[bytes]]]
+@dataclass(frozen=True, slots=True)
+class Started:
+    """A computation under way: the version and T it reads the account at, and its body to come."""
+
+    version: int
+    as_of_us: int
+    body: Awaitable[bytes]
+
+
+# Reads the account's version and T and queues the computation, in one step of the loop.
+Start = Callable[[], Started]
 
 
 def _retrieve(future: asyncio.Future[bytes]) -> None:
@@ -81,47 +90,43 @@ class SharedAnswers:
         if running is not None and running.version == version:
             return await asyncio.shield(running.answer)
         if question.follow_up is None and running is not None:
-            question.follow_up = asyncio.ensure_future(self._follow(key, question, running.answer, now_us, start))
+            question.follow_up = asyncio.ensure_future(self._follow(key, question, running.answer, start))
             question.follow_up.add_done_callback(_retrieve)
         if question.follow_up is not None:
             return await asyncio.shield(question.follow_up)
         try:
-            answer = self._begin(key, question, now_us, start)
+            answer = self._begin(key, question, start)
         except BaseException:
             self._forget_if_idle(key, question)
             raise
         return await asyncio.shield(answer)
 
-    def _begin(self, key: Hashable, question: _Question, now_us: int, start: Start) -> asyncio.Future[bytes]:
-        version, body = start()
-        answer = asyncio.ensure_future(self._settle(key, question, version, now_us, body))
+    def _begin(self, key: Hashable, question: _Question, start: Start) -> asyncio.Future[bytes]:
+        started = start()
+        answer = asyncio.ensure_future(self._settle(key, question, started))
         answer.add_done_callback(_retrieve)
-        question.running = _Running(version, answer)
+        question.running = _Running(started.version, answer)
         return answer
 
-    async def _settle(
-        self, key: Hashable, question: _Question, version: int, now_us: int, body: Awaitable[bytes]
-    ) -> bytes:
+    async def _settle(self, key: Hashable, question: _Question, started: Started) -> bytes:
         try:
-            result = await body
+            result = await started.body
         except BaseException:
             question.running = None
             self._forget_if_idle(key, question)
             raise
         question.running = None
-        question.done = answer = Answer(version, now_us, result)
+        question.done = answer = Answer(started.version, started.as_of_us, result)
         asyncio.get_running_loop().call_later(self._reuse_us / 1e6, self._expire, key, question, answer)
         return result
 
-    async def _follow(
-        self, key: Hashable, question: _Question, previous: asyncio.Future[bytes], now_us: int, start: Start
-    ) -> bytes:
+    async def _follow(self, key: Hashable, question: _Question, previous: asyncio.Future[bytes], start: Start) -> bytes:
         await asyncio.wait([previous])  # its outcome belongs to its own requests
         question.follow_up = None
         if question.running is not None:  # a request that came after `previous` ended started one
             return await question.running.answer
         try:
-            answer = self._begin(key, question, now_us, start)
+            answer = self._begin(key, question, start)
         except BaseException:
             self._forget_if_idle(key, question)
             raise
