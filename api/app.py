@@ -77,7 +77,7 @@ def create_app(
     relay_client = relaying or httpx.AsyncClient(limits=httpx.Limits(max_connections=None))
     streams = None if changes is None else BroadcastHub(overviews, changes, poll_s=stream.poll_s)
     # The threads that compute reports (sized by the settings' limits), for every account.
-    report_pool = None if reports is None else ReportPool(reports[1].limits)
+    report_pool = None if reports is None else ReportPool(reports[1].limits, registry)
     revocations = RevocationWatch(keys, poll_s=stream.poll_s)
     document = openapi_document(
         live=streams is not None, reports=reports is not None, ingest=ingest is not None, agents=agents is not None

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 class Refusal:
     """Why a report was not admitted, for the 429's message."""
 
+    cap: str  # "account" or "worker"
     message: str
 
 
@@ -32,10 +33,11 @@ class ReportAdmission:
         """Take a slot for `account_id` and return None, or return why not (taking nothing)."""
         if self._held[account_id] >= self._per_account:
             return Refusal(
-                f"this account already has {self._per_account} report(s) being computed; retry when they are done"
+                "account",
+                f"this account already has {self._per_account} report(s) being computed; retry when they are done",
             )
         if self._held.total() >= self._total:
-            return Refusal(f"this worker is computing {self._total} report(s) already; retry shortly")
+            return Refusal("worker", f"this worker is computing {self._total} report(s) already; retry shortly")
         self._held[account_id] += 1
         return None
 

@@ -14,6 +14,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TypeVar
 
+from prometheus_client import CollectorRegistry, Counter
+
 from api.report_admission import Refusal, ReportAdmission
 
 T = TypeVar("T")
@@ -50,9 +52,22 @@ def _call_soon(loop: asyncio.AbstractEventLoop, callback: Callable[[str], None],
 
 
 class ReportPool:
-    def __init__(self, limits: ReportLimits) -> None:
+    """The threads, their admission, and two counters on `registry` (what the caps did, for /metrics)."""
+
+    def __init__(self, limits: ReportLimits, registry: CollectorRegistry) -> None:
         self._threads = ThreadPoolExecutor(max_workers=limits.threads, thread_name_prefix="pingback-report")
         self.admission = ReportAdmission(per_account=limits.per_account, total=limits.total)
+        self._computed = Counter(
+            "pingback_report_computations",
+            "Report computations queued for the report threads (shared answers and refusals not included).",
+            registry=registry,
+        )
+        self._refused = Counter(
+            "pingback_report_refusals",
+            "Report requests answered 429, by the cap they met (account or worker).",
+            labelnames=("cap",),
+            registry=registry,
+        )
 
     def submit(self, account_id: str, prepare: Callable[[], Callable[[], T]]) -> asyncio.Future[T]:
         """Admit, `prepare` here, and queue what it returns for a thread, holding one of the
@@ -66,6 +81,7 @@ class ReportPool:
         """
         refusal = self.admission.admit(account_id)
         if refusal is not None:
+            self._refused.labels(cap=refusal.cap).inc()
             raise TooManyReports(refusal)
         loop = asyncio.get_running_loop()
         try:
@@ -76,6 +92,7 @@ class ReportPool:
         # The thread's future, not the loop's: the slot is given back when the work has ended
         # (done, failed, or dropped before it started), not when an awaiting request gave up.
         work.add_done_callback(lambda _: _call_soon(loop, self.admission.release, account_id))
+        self._computed.inc()
         return asyncio.wrap_future(work, loop=loop)
 
     def close(self) -> None:

@@ -94,7 +94,10 @@ async def test_a_flood_of_one_accounts_reports_gets_429_while_others_are_answere
         assert [(await answer).status_code for answer in [*held, other]] == [200, 200, 200]
         # Done, the slots are free again.
         assert (await http.get(f"{REPORT}?since=2025-05-02", headers=bearer(tokens["acme"]))).status_code == 200
-        assert source.prepared == {"acme": 3, "globex": 1}
+        assert source.prepared == {"acme": 3, "globex": 1}  # the refused request prepared nothing
+        metrics = (await http.get("/metrics")).text
+        assert 'pingback_report_refusals_total{cap="account"} 1.0' in metrics
+        assert "pingback_report_computations_total 4.0" in metrics
 
 
 async def test_the_worker_cap_refuses_every_account_beyond_it() -> None:

@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import Callable
 
 import pytest
+from prometheus_client import CollectorRegistry
 
 from api.ports import NotReady
 from api.report_admission import ReportAdmission
@@ -77,7 +78,7 @@ async def _until(condition: Callable[[], bool]) -> None:
 
 
 async def test_a_slot_is_held_while_queued_and_running_and_freed_when_done() -> None:
-    pool = ReportPool(ReportLimits(threads=1, per_account=2, total=4))
+    pool = ReportPool(ReportLimits(threads=1, per_account=2, total=4), CollectorRegistry())
     opened = threading.Event()
     running = pool.submit("a", lambda: lambda: opened.wait(GENEROUS_S))
     queued = pool.submit("a", lambda: lambda: "second")  # waits for the only thread
@@ -91,7 +92,7 @@ async def test_a_slot_is_held_while_queued_and_running_and_freed_when_done() -> 
 
 
 async def test_a_failed_computation_frees_its_slot() -> None:
-    pool = ReportPool(ReportLimits(threads=1, per_account=1, total=1))
+    pool = ReportPool(ReportLimits(threads=1, per_account=1, total=1), CollectorRegistry())
 
     def fail() -> None:
         raise RuntimeError("boom")
@@ -104,7 +105,7 @@ async def test_a_failed_computation_frees_its_slot() -> None:
 
 
 async def test_nothing_is_prepared_when_refused_and_a_failed_preparation_gives_its_slot_back() -> None:
-    pool = ReportPool(ReportLimits(threads=1, per_account=1, total=1))
+    pool = ReportPool(ReportLimits(threads=1, per_account=1, total=1), CollectorRegistry())
 
     def not_ready() -> Callable[[], str]:
         raise NotReady(2, "recovering")
@@ -124,7 +125,7 @@ async def test_nothing_is_prepared_when_refused_and_a_failed_preparation_gives_i
 
 
 async def test_a_cancelled_computation_frees_its_slot_once_it_has_really_stopped() -> None:
-    pool = ReportPool(ReportLimits(threads=1, per_account=2, total=2))
+    pool = ReportPool(ReportLimits(threads=1, per_account=2, total=2), CollectorRegistry())
     opened = threading.Event()
     running = pool.submit("a", lambda: lambda: opened.wait(GENEROUS_S))
     queued = pool.submit("a", lambda: lambda: "never")
