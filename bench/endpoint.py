@@ -22,6 +22,7 @@ from typing import Any
 
 import uvicorn
 from prometheus_client import CollectorRegistry
+from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -184,6 +185,13 @@ async def bench_server(state: LiveState) -> AsyncIterator[tuple[str, str]]:
         return ORJSONResponse({"status": "ok", "constant": True})
 
     api.add_route(CONSTANT_PATH, constant, methods=["GET"])
+    async with served(api) as base_url:
+        yield base_url, token
+
+
+@asynccontextmanager
+async def served(api: Starlette) -> AsyncIterator[str]:
+    """`api` served by uvicorn on this loop, on a free loopback port: its base URL."""
     port = free_port()
     # As streams.worker serves it (faust.contrib.asgi.serve_asgi's uvicorn options).
     server = uvicorn.Server(
@@ -193,7 +201,7 @@ async def bench_server(state: LiveState) -> AsyncIterator[tuple[str, str]]:
     while not server.started:
         await asyncio.sleep(0.05)
     try:
-        yield f"http://127.0.0.1:{port}", token
+        yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         await serving

@@ -37,7 +37,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-import uvicorn
 from prometheus_client import CollectorRegistry
 
 from analytics.facts import DEFAULT_RETENTION_US
@@ -49,8 +48,15 @@ from api.keys import ApiKey, issue_key
 from api.report import REPORT_PATH, ReportSettings
 from api.report_pool import ReportLimits
 from bench.common import markdown_table, ratio, write_result
-from bench.endpoint import PARTITIONS, AlwaysReady, LocalOverviews, LocalReports, agent_facts, synthetic_facts
-from pingback.local_kafka import free_port
+from bench.endpoint import (
+    PARTITIONS,
+    AlwaysReady,
+    LocalOverviews,
+    LocalReports,
+    agent_facts,
+    served,
+    synthetic_facts,
+)
 from streams.live_state import LiveState
 from streams.partitioning import partitioner
 from streams.topology import wall_clock_us
@@ -105,18 +111,8 @@ async def two_tenant_server(state: LiveState, threads: int) -> AsyncIterator[tup
             ),
         ),
     )
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(api, host="127.0.0.1", port=port, loop="none", lifespan="on", log_config=None)
-    )
-    serving = asyncio.create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}", {account: token for account, (_, token) in issued.items()}
-    finally:
-        server.should_exit = True
-        await serving
+    async with served(api) as base_url:
+        yield base_url, {account: token for account, (_, token) in issued.items()}
 
 
 class LoopLag:

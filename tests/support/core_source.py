@@ -21,6 +21,7 @@ from analytics.report import ReportQuery
 from analytics.time import DAY_US
 from api import StreamSettings, create_app
 from api.report import ReportSettings
+from api.report_pool import ReportLimits
 from events.decode import decode_event
 from events.schema import Event
 from tests.support.api_fakes import FakeKeys, FakeReadiness
@@ -60,8 +61,11 @@ class CoreSource:
         return self.folded.views.agents_now(account_id, wall_clock_us())
 
 
-def core_app(source: CoreSource, keys: FakeKeys, stream: StreamSettings) -> Starlette:
+def core_app(
+    source: CoreSource, keys: FakeKeys, stream: StreamSettings, report_limits: ReportLimits | None = None
+) -> Starlette:
     """Every endpoint, the wallboard with its report panels included, over `source`."""
+    limits = report_limits or ReportLimits()
     return create_app(
         overviews=source,
         changes=source,
@@ -69,6 +73,6 @@ def core_app(source: CoreSource, keys: FakeKeys, stream: StreamSettings) -> Star
         readiness=FakeReadiness(),
         registry=CollectorRegistry(),
         stream=stream,
-        reports=(source, ReportSettings(retention_us=90 * DAY_US, clock_us=wall_clock_us)),
+        reports=(source, ReportSettings(retention_us=90 * DAY_US, clock_us=wall_clock_us, limits=limits)),
         agents=source,
     )
