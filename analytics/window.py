@@ -262,9 +262,11 @@ class AccountView:
         """On the event loop: what computes the report for `query`, safe to call in another thread.
 
         A stand-in until report-core's rewrite replaces it with an immutable snapshot: this one
-        reads the live rows when called, so a report racing the fold may mix changes.
+        copies the agents here but reads the live rows when called, so a report racing the fold
+        may mix changes.
         """
-        return lambda: build_report(self._rows, dict(self._agents), query)
+        agents = dict(self._agents)
+        return lambda: build_report(self._rows, agents, query)
 
     def agents_now(self, now_us: int) -> AgentsNow:
         """The agents live or away now, and since when (see `analytics.agents_now`)."""
