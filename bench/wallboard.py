@@ -103,7 +103,7 @@ async def run_phase(
         pipe.send("start")
     assert worker.process is not None
     worker_cpu, wall = process_cpu_s(worker.process.pid), time.monotonic()
-    computed = metric(worker, COMPUTATIONS)
+    computed = await asyncio.to_thread(metric, worker, COMPUTATIONS, 120)
     probes: list[tuple[int, float]] = []
     producer = AIOKafkaProducer(bootstrap_servers=deployment.kafka, acks="all", linger_ms=0)
     await producer.start()
@@ -118,7 +118,7 @@ async def run_phase(
         await producer.stop()
     await asyncio.sleep(2 * TARGET_P99_S)  # the last probe's time to arrive
     worker_cores = (process_cpu_s(worker.process.pid) - worker_cpu) / (time.monotonic() - wall)
-    computed = metric(worker, COMPUTATIONS) - computed
+    computed = await asyncio.to_thread(metric, worker, COMPUTATIONS, 120) - computed
     for pipe in pipes:
         pipe.send("stop")
     results = [await asyncio.to_thread(pipe.recv) for pipe in pipes]

@@ -176,9 +176,9 @@ class WorkerProcess:
         return httpx.get(f"{self.base_url}{OVERVIEW}", headers={"Authorization": f"Bearer {token}"}, timeout=10)
 
 
-def metric(worker: WorkerProcess, name: str) -> float:
+def metric(worker: WorkerProcess, name: str, timeout_s: float = 5) -> float:
     """The sum of every series of a Prometheus metric on the worker's /metrics."""
-    text = httpx.get(f"{worker.base_url}/metrics", timeout=5).text
+    text = httpx.get(f"{worker.base_url}/metrics", timeout=timeout_s).text
     return sum(float(value) for value in re.findall(rf"^{name}(?:{{[^}}]*}})? (\S+)$", text, re.M))
 
 
