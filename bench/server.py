@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -69,8 +69,11 @@ class LocalReports:
     def __init__(self, state: LiveState) -> None:
         self._state = state
 
-    async def report(self, account_id: str, query: ReportQuery) -> Report:
-        return self._state.report(account_id, query)
+    def version(self, account_id: str) -> int:
+        return self._state.version(account_id, wall_clock_us())
+
+    def prepare_report(self, account_id: str, query: ReportQuery) -> Callable[[], Report]:
+        return self._state.prepare_report(account_id, query)
 
 
 @asynccontextmanager

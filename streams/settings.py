@@ -57,6 +57,11 @@ class Settings:
     dead_letter_keep_bytes: int = 64 * 1024
     # A partition with records waiting and none processed for this long makes the worker unhealthy.
     stall_s: int = 60
+    # Threads computing reports off the event loop, and the report computations (queued or
+    # running) one account, and all accounts together, may have before a request gets 429.
+    report_threads: int = 2
+    report_concurrency_per_account: int = 2
+    report_queue_limit: int = 16
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -97,6 +102,11 @@ class Settings:
             uvloop=flag("PINGBACK_UVLOOP", defaults.uvloop),
             dead_letter_keep_bytes=number("PINGBACK_DEAD_LETTER_KEEP_BYTES", defaults.dead_letter_keep_bytes, 0),
             stall_s=number("PINGBACK_STALL_SECONDS", defaults.stall_s, 1),
+            report_threads=number("PINGBACK_REPORT_THREADS", defaults.report_threads, 1),
+            report_concurrency_per_account=number(
+                "PINGBACK_REPORT_CONCURRENCY_PER_ACCOUNT", defaults.report_concurrency_per_account, 1
+            ),
+            report_queue_limit=number("PINGBACK_REPORT_QUEUE_LIMIT", defaults.report_queue_limit, 1),
         )
 
     @property

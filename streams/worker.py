@@ -27,6 +27,7 @@ from api.connections import ConnectionLimits, make_descriptor_room, uvicorn_opti
 from api.ingest import IngestSettings
 from api.ports import Readiness
 from api.report import ReportSettings
+from api.report_pool import ReportLimits
 from api.stream import StreamSettings
 from streams.app import create_faust_app, use_event_loop
 from streams.event_sink import KafkaEventSink
@@ -77,7 +78,7 @@ def build_worker_app(settings: Settings, supervisor: Supervisor | None = None) -
             max_relayed_per_account=settings.max_relayed_streams_per_account,
             max_relayed=settings.max_relayed_streams,
         ),
-        reports=(router, ReportSettings(retention_us=settings.retention_days * DAY_US, clock_us=wall_clock_us)),
+        reports=(router, report_settings(settings)),
         ingest=IngestSettings(sink=sink, max_ahead_us=settings.max_ahead_s * SECOND_US, clock_us=wall_clock_us),
         agents=router,
     )
@@ -100,6 +101,15 @@ def build_worker_app(settings: Settings, supervisor: Supervisor | None = None) -
         app.task(lifecycle.supervise)
     app.on_before_shutdown.connect(lifecycle.before_shutdown)
     return app
+
+
+def report_settings(settings: Settings) -> ReportSettings:
+    limits = ReportLimits(
+        threads=settings.report_threads,
+        per_account=settings.report_concurrency_per_account,
+        total=settings.report_queue_limit,
+    )
+    return ReportSettings(retention_us=settings.retention_days * DAY_US, clock_us=wall_clock_us, limits=limits)
 
 
 class _Lifecycle:

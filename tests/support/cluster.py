@@ -186,9 +186,9 @@ class WorkerProcess:
         return httpx.get(f"{self.base_url}{OVERVIEW}", headers={"Authorization": f"Bearer {token}"}, timeout=10)
 
 
-def metric(worker: WorkerProcess, *names: str) -> float:
+def metric(worker: WorkerProcess, *names: str, timeout_s: float = 5) -> float:
     """The sum of every series of these Prometheus metrics, from one read of the worker's /metrics."""
-    text = httpx.get(f"{worker.base_url}/metrics", timeout=5).text
+    text = httpx.get(f"{worker.base_url}/metrics", timeout=timeout_s).text
     pattern = rf"^(?:{'|'.join(names)})(?:{{[^}}]*}})? (\S+)$"
     return sum(float(value) for value in re.findall(pattern, text, re.M))
 
