@@ -258,6 +258,16 @@ class AccountView:
         """SPEC §4 for `query`; exact for any period (see `analytics.report`)."""
         return build_report(self._rows, self._agents, query)
 
+    def prepare_report(self, query: ReportQuery) -> Callable[[], Report]:
+        """On the event loop: what computes the report for `query`, safe to call in another thread.
+
+        A stand-in until report-core's rewrite replaces it with an immutable snapshot: this one
+        copies the agents here but reads the live rows when called, so a report racing the fold
+        may mix changes.
+        """
+        agents = dict(self._agents)
+        return lambda: build_report(self._rows, agents, query)
+
     def agents_now(self, now_us: int) -> AgentsNow:
         """The agents live or away now, and since when (see `analytics.agents_now`)."""
         return agents_now(self._agents.values(), now_us)
@@ -330,6 +340,11 @@ class Views:
         """The account's report; all zeros for an account without data."""
         view = self._accounts.get(account_id)
         return (view if view is not None else AccountView()).report(query)
+
+    def prepare_report(self, account_id: str, query: ReportQuery) -> Callable[[], Report]:
+        """The account's `AccountView.prepare_report`; all zeros for an account without data."""
+        view = self._accounts.get(account_id)
+        return (view if view is not None else AccountView()).prepare_report(query)
 
     def agents_now(self, account_id: str, now_us: int) -> AgentsNow:
         """The account's agents on duty now; none for an account without data."""

@@ -26,6 +26,7 @@ from api.openapi import openapi_document
 from api.overview import OverviewEndpoint
 from api.ports import AgentsSource, ChangeSource, KeyLookup, OverviewSource, Readiness, ReportSource
 from api.report import REPORT_PATH, ReportEndpoint, ReportSettings
+from api.report_pool import ReportPool
 from api.responses import ORJSONResponse
 from api.revocation import RevocationWatch
 from api.stream import DEFAULT_STREAM, STREAM_PATH, OverviewStream, StreamSettings
@@ -60,8 +61,9 @@ def create_app(
     two clients, so that open streams can never take the connections forwarded requests need. Without
     them, the app makes its own and closes them at shutdown.
 
-    With `reports` (a source and its settings), the app also serves `GET /api/v1/analytics/report`;
-    with `agents`, `GET /api/v1/analytics/agents`.
+    With `reports` (a source and its settings), the app also serves `GET /api/v1/analytics/report`,
+    computed in a thread pool of its own (`api.report_pool`, closed at shutdown); with `agents`,
+    `GET /api/v1/analytics/agents`.
 
     With `changes`, the app also serves the overview stream and the wallboard (tuned by `stream`).
     `app.state.streams` is then their `BroadcastHub`: uvicorn waits for open responses to end
@@ -74,6 +76,8 @@ def create_app(
     # No pool limit: relayed streams are capped per account and per worker (`StreamSettings`).
     relay_client = relaying or httpx.AsyncClient(limits=httpx.Limits(max_connections=None))
     streams = None if changes is None else BroadcastHub(overviews, changes, poll_s=stream.poll_s)
+    # The threads that compute reports (sized by the settings' limits), for every account.
+    report_pool = None if reports is None else ReportPool(reports[1].limits, registry)
     revocations = RevocationWatch(keys, poll_s=stream.poll_s)
     document = openapi_document(
         live=streams is not None, reports=reports is not None, ingest=ingest is not None, agents=agents is not None
@@ -88,6 +92,8 @@ def create_app(
         if streams is not None:
             streams.close()
         revocations.close()
+        if report_pool is not None:
+            report_pool.close()
         if forwarding is None:  # a client passed in belongs to the caller
             await client.aclose()
         if relaying is None:
@@ -101,11 +107,10 @@ def create_app(
         Route("/metrics", probes.metrics(registry), methods=["GET"]),
         Route("/openapi.json", openapi_json, methods=["GET"]),
     ]
-    if reports is not None:
+    if reports is not None and report_pool is not None:
         source, settings = reports
-        routes.append(
-            Route(REPORT_PATH, BearerAuth(ReportEndpoint(source, Forwarder(client), settings), keys), methods=["GET"])
-        )
+        endpoint = ReportEndpoint(source, Forwarder(client), settings, report_pool)
+        routes.append(Route(REPORT_PATH, BearerAuth(endpoint, keys), methods=["GET"]))
     if agents is not None:
         routes.append(Route(AGENTS_PATH, BearerAuth(AgentsEndpoint(agents, Forwarder(client)), keys), methods=["GET"]))
     if streams is not None:

@@ -14,6 +14,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Protocol
 
 import msgspec
 
@@ -31,6 +32,20 @@ class Moved:
 
 
 Update = bytes | Moved  # a ready-to-send SSE frame, or where to follow the account
+
+
+class Clock(Protocol):
+    """What the ticker waits on between polls: the loop's monotonic clock, or a test's fake one."""
+
+    async def sleep(self, seconds: float) -> None: ...
+
+
+class _LoopClock:
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+
+
+MONOTONIC: Clock = _LoopClock()
 
 
 class Mailbox:
@@ -86,10 +101,13 @@ class AccountFeed:
 class BroadcastHub:
     """Per-account feeds, created with their first listener and dropped with their last."""
 
-    def __init__(self, overviews: OverviewSource, changes: ChangeSource, *, poll_s: float) -> None:
+    def __init__(
+        self, overviews: OverviewSource, changes: ChangeSource, *, poll_s: float, clock: Clock = MONOTONIC
+    ) -> None:
         self._overviews = overviews
         self._changes = changes
         self._poll_s = poll_s
+        self._clock = clock
         self._feeds: dict[str, AccountFeed] = {}
         self._ticker: asyncio.Task[None] | None = None
         self.stopped = asyncio.Event()  # set by close(): every stream, relayed ones too, ends
@@ -148,7 +166,7 @@ class BroadcastHub:
     async def _tick(self) -> None:
         # One task for all accounts: idle costs one timer, not one per stream or per account.
         while self._feeds:
-            await asyncio.sleep(self._poll_s)
+            await self._clock.sleep(self._poll_s)
             for feed in list(self._feeds.values()):
                 await self._refresh(feed)
         self._ticker = None

@@ -63,6 +63,26 @@ def _parameter(name: str, description: str, schema: JsonObject, required: bool =
 _INSTANT = {"type": "string", "description": "RFC 3339 with offset, or YYYY-MM-DD (00:00 in `timezone`)."}
 
 
+def too_many_requests(no_store: JsonObject) -> JsonObject:
+    """The 429 of the report endpoint (an Error with `too_many_requests`)."""
+    schema = {
+        "allOf": [{"$ref": _REF.format(name="Error")}, {"properties": {"error": {"enum": ["too_many_requests"]}}}]
+    }
+    retry_after = {
+        "description": "Seconds to wait before retrying.",
+        "required": True,
+        "schema": {"type": "integer", "minimum": 0},
+    }
+    return {
+        "description": "This account already has its cap of reports being computed (queued or running; "
+        "PINGBACK_REPORT_CONCURRENCY_PER_ACCOUNT), or the worker has (PINGBACK_REPORT_QUEUE_LIMIT); "
+        "`message` says which. Retry after Retry-After seconds; identical requests made meanwhile "
+        "share one computation and are not refused.",
+        "headers": {"Retry-After": retry_after, **no_store},
+        "content": {"application/json": {"schema": schema}},
+    }
+
+
 def report_path(no_store: JsonObject, responses: dict[str, JsonObject]) -> JsonObject:
     """The path item; `responses` are the shared 401/503/500 references."""
     return {
@@ -93,6 +113,7 @@ def report_path(no_store: JsonObject, responses: dict[str, JsonObject]) -> JsonO
                         "description": "A parameter is unknown, repeated or invalid; `parameter` names it.",
                         "content": {"application/json": {"schema": {"$ref": _REF.format(name="InvalidParameter")}}},
                     },
+                    "429": too_many_requests(no_store),
                     **responses,
                 },
             }

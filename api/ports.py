@@ -6,7 +6,7 @@ satisfy these protocols, and tests pass in small in-memory fakes.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from analytics.agents_now import AgentsNow
@@ -50,8 +50,18 @@ class OverviewSource(Protocol):
 
 
 class ReportSource(Protocol):
-    async def report(self, account_id: str, query: ReportQuery) -> Report:
-        """The SPEC §4 report of `account_id` for `query`; raises exactly as `OverviewSource.overview`."""
+    def version(self, account_id: str) -> int:
+        """As `ChangeSource.version`, for every report figure as well: equal numbers mean equal
+        reports of `account_id` for any query at one T. Cheap and synchronous; raises exactly as
+        `OverviewSource.overview`."""
+        ...
+
+    def prepare_report(self, account_id: str, query: ReportQuery) -> Callable[[], Report]:
+        """What computes the SPEC §4 report of `account_id` for `query`, prepared cheaply on the event loop.
+
+        The returned function may run in another thread while the account keeps changing. Raises
+        exactly as `OverviewSource.overview` (here, not when the function runs).
+        """
         ...
 
 

@@ -1,32 +1,31 @@
 """Pick the validation library by measuring: msgspec vs pydantic v2 on the SPEC §1 rules.
 
-    .venv/bin/pip install -e '.[bench]'      # pydantic, for this script only
-    .venv/bin/python bench/decode_bench.py   # ~20 s; writes bench/results/decode.json
+    .venv/bin/pip install -e '.[bench]'        # pydantic, for this benchmark only
+    .venv/bin/python -m bench.decode_bench     # ~20 s; writes bench/results/decode.json
 
 Both sides decode the same ~100k realistic records (mostly valid, a couple of percent broken in
 the ways SPEC §1 lists) and must agree on every verdict before any number is reported. Two
-figures each: the whole ``decode_event`` pipeline, and the schema parse alone.
+figures each: the whole ``decode_event`` pipeline, and the schema parse alone. The two libraries
+take turns round after round; every round is recorded, the figures give the best and the median.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
 import random
 import sys
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta, timezone
-from pathlib import Path
+from typing import Any
 
-import decode_pydantic as contender
 import msgspec
 import orjson
 import pydantic
 
 from analytics.time import epoch_us
+from bench import decode_pydantic as contender
+from bench.common import BenchRun, figure
 from events.decode import decode_event
 from events.errors import InvalidEvent
 from events.schema import Event
@@ -118,15 +117,15 @@ def verdicts(decode: Callable[..., object], rejected: type[Exception], records: 
     return out
 
 
-def events_per_s(runs: dict[str, dict[str, Callable[[], None]]], n: int, rounds: int) -> dict[str, dict[str, float]]:
-    """Best of ``rounds`` per run, the runs interleaved so that both libraries share whatever else
-    the machine is doing; the least-disturbed round is the closest to what the code costs."""
-    best = {name: dict.fromkeys(libs, float("inf")) for name, libs in runs.items()}
-    for _ in range(rounds):
-        for name, libs in runs.items():
-            for lib, run in libs.items():
-                best[name][lib] = min(best[name][lib], _timed(run))
-    return {name: {lib: n / seconds for lib, seconds in libs.items()} for name, libs in best.items()}
+def timed_rounds(runs: dict[str, dict[str, Callable[[], None]]], n: int, rounds: int) -> list[dict[str, Any]]:
+    """Every round of every run, the runs interleaved so that both libraries share whatever else
+    the machine is doing."""
+    return [
+        {"round": round_, "figure": name, "library": lib, "events_per_s": round(n / _timed(run))}
+        for round_ in range(rounds)
+        for name, libs in runs.items()
+        for lib, run in libs.items()
+    ]
 
 
 def _timed(run: Callable[[], object]) -> float:
@@ -148,23 +147,13 @@ def _loop(
     return run
 
 
-def _cpu() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--invalid-share", type=float, default=0.02)
     parser.add_argument("--rounds", type=int, default=7)
-    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "decode.json")
     args = parser.parse_args(argv)
+    bench_run = BenchRun("decode")
 
     records = make_records(args.records, args.invalid_share)
     ours = verdicts(decode_event, InvalidEvent, records)
@@ -186,38 +175,30 @@ def main(argv: Sequence[str] | None = None) -> None:
             "pydantic": _loop(lambda v, k: adapter.validate_json(v), (pydantic.ValidationError,), records),
         },
     }
-    n, rounds = len(records), args.rounds
-    figures = events_per_s(runs, n, rounds)
+    rounds = timed_rounds(runs, len(records), args.rounds)
+
+    def values(name: str, lib: str) -> list[float]:
+        return [r["events_per_s"] for r in rounds if (r["figure"], r["library"]) == (name, lib)]
+
+    figures = [
+        figure(f"msgspec, {name}", "events/s", values(name, "msgspec"), baseline=("pydantic", values(name, "pydantic")))
+        for name in runs
+    ]
     result = {
-        "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {
-            "cpu": _cpu(),
-            "cores": os.cpu_count(),
-            "platform": platform.platform(),
-            "python": platform.python_version(),
-        },
-        "versions": {"msgspec": msgspec.__version__, "pydantic": pydantic.VERSION},
-        "records": n,
+        "records": len(records),
         "rejected": ours.count(None),
-        "rounds": rounds,
-        "figures": {
+        "figures_measured": {
             "decode_event": "the whole pipeline: UTF-8 check, validating parse, key and clock checks",
             "schema_only": "the library's validating parse of the bytes alone",
         },
-        "events_per_s": {name: {lib: round(v) for lib, v in libs.items()} for name, libs in figures.items()},
-        "ratio_msgspec_over_pydantic": {
-            name: round(libs["msgspec"] / libs["pydantic"], 2) for name, libs in figures.items()
-        },
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2) + "\n")
-
-    print(f"{n} records, {result['rejected']} rejected by both; best of {rounds}; {_cpu()}, {os.cpu_count()} cores")
-    print(f"{'':14}{'msgspec ev/s':>14}{'pydantic ev/s':>15}{'ratio':>8}")
-    for name, libs in figures.items():
-        ratio = libs["msgspec"] / libs["pydantic"]
-        print(f"{name:14}{libs['msgspec']:>14,.0f}{libs['pydantic']:>15,.0f}{ratio:>7.1f}x")
-    print(f"written to {args.out}")
+    path = bench_run.write(result, rounds=rounds, figures=figures)
+    print(f"{len(records)} records, {result['rejected']} rejected by both; {args.rounds} rounds")
+    for f in figures:
+        print(
+            f"{f['name']}: best {f['best']:,} ev/s, median {f['median']:,}; pydantic {f['baseline']['best']:,} / {f['baseline']['median']:,}"
+        )
+    print(f"written to {path}")
 
 
 if __name__ == "__main__":

@@ -1,12 +1,16 @@
 """Endpoint: the overview under wrk against a constant-JSON route of the same server, at two sizes.
 
-    .venv/bin/python -m bench.endpoint      # ~3 min; writes bench/results/endpoint.json
+    .venv/bin/python -m bench.endpoint      # ~5 min; writes bench/results/endpoint.json
 
-The server is the real API (`api.app.create_app`: bearer auth, latency middleware, orjson) over a
-worker's `LiveState`, served by uvicorn as the worker serves it, in this process; no Kafka. This
-app instance alone gets one more route, `/bench/constant`, a fixed JSON body: the same server's
-ceiling, measured in the same run. The account's views are rebuilt from synthetic facts for
-1,000 and then 1,000,000 conversations, all inside the 30-day window.
+The server is `bench.server`'s: the real API over a worker's `LiveState` and a constant-JSON
+route, the same server's ceiling in the same run. The account's views are rebuilt from synthetic
+facts for 1,000 and then 1,000,000 conversations, all inside the 30-day window.
+
+Each round runs both routes twice: with the data still ("idle": every request gets the memoised
+overview) and while `bench.feeder` folds `--feed-rate` events/s into the same account on the same
+event loop ("folding": the overview is re-rendered after every event, as in a busy worker). Every
+wrk run is recorded, with wrk's own CPU time (the load generator must not be the bottleneck) and
+this process's (the server's, and the feeder's).
 """
 
 from __future__ import annotations
@@ -15,39 +19,22 @@ import argparse
 import asyncio
 import random
 import time
-from collections.abc import AsyncIterator, Iterator, Mapping
-from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from collections.abc import Iterator, Sequence
 from typing import Any
 
-import uvicorn
-from prometheus_client import CollectorRegistry
-from starlette.requests import Request
-from starlette.responses import Response
-
-from analytics.facts import DEFAULT_RETENTION_US, AgentFacts, ConversationFacts, encode_facts
-from analytics.figures import Overview, Report
-from analytics.report import ReportQuery
+from analytics.facts import AgentFacts, ConversationFacts, encode_facts
 from analytics.time import HOUR_US, SECOND_US, WINDOW_US
 from analytics.window import Views
-from api.app import OVERVIEW_PATH, create_app
-from api.keys import ApiKey, issue_key
-from api.report import ReportSettings
-from api.responses import ORJSONResponse
-from bench.common import markdown_table, ratio, write_result
-from pingback.local_kafka import free_port
+from bench.common import BenchRun, derived_figure, figure, markdown_table, ratio
+from bench.feeder import Feeder
+from bench.server import ACCOUNT, CONSTANT_PATH, MODES, ROUTES, bench_server, wrk_rounds
 from streams.ingest import fact_key
 from streams.live_state import LiveState
 from streams.partitioning import partitioner
 from streams.topology import wall_clock_us
-from tests.support.wrk import run_wrk
 
-ACCOUNT = "bench-account"
 PARTITIONS = 8
-CONSTANT_PATH = "/bench/constant"
 CHANNELS = ["whatsapp", "widget", "telegram", "instagram", "email"]
-ROUTES = {"constant": CONSTANT_PATH, "overview": OVERVIEW_PATH}
-TARGETS = {"ratio_to_constant": 0.80, "p99_us": 5_000, "change_1k_to_1m": 0.20}
 
 
 def synthetic_facts(
@@ -101,41 +88,6 @@ def agent_facts(now_us: int, agents: int = 25, changes: int = 1, span_us: int = 
     ]
 
 
-class LocalOverviews:
-    """`api.ports.OverviewSource` as the worker's router answers for an account it owns."""
-
-    def __init__(self, state: LiveState) -> None:
-        self._state = state
-
-    async def overview(self, account_id: str) -> Overview:
-        return self._state.overview(account_id, wall_clock_us())
-
-
-class OneKey:
-    """`api.ports.KeyLookup` holding a single key."""
-
-    def __init__(self, key: ApiKey) -> None:
-        self._key = key
-
-    def get(self, key_id: str) -> ApiKey | None:
-        return self._key if key_id == self._key.key_id else None
-
-
-class AlwaysReady:
-    def is_ready(self) -> tuple[bool, str]:
-        return True, "benchmark"
-
-
-class LocalReports:
-    """`api.ports.ReportSource` as the worker's router answers for an account it owns."""
-
-    def __init__(self, state: LiveState) -> None:
-        self._state = state
-
-    async def report(self, account_id: str, query: ReportQuery) -> Report:
-        return self._state.report(account_id, query)
-
-
 def populate(
     state: LiveState,
     conversations: int,
@@ -164,67 +116,85 @@ def populate(
     return time.perf_counter() - started
 
 
-@asynccontextmanager
-async def bench_server(state: LiveState) -> AsyncIterator[tuple[str, str]]:
-    """The real API over `state` (overview and report routes) plus `/bench/constant`: (base URL, token)."""
-    key, token = issue_key(ACCOUNT, datetime.now(UTC))
-    reports = (LocalReports(state), ReportSettings(retention_us=DEFAULT_RETENTION_US, clock_us=wall_clock_us))
-    api = create_app(
-        overviews=LocalOverviews(state),
-        keys=OneKey(key),
-        readiness=AlwaysReady(),
-        registry=CollectorRegistry(),
-        reports=reports,
-    )
-
-    async def constant(request: Request) -> Response:
-        return ORJSONResponse({"status": "ok", "constant": True})
-
-    api.add_route(CONSTANT_PATH, constant, methods=["GET"])
-    port = free_port()
-    # As streams.worker serves it (faust.contrib.asgi.serve_asgi's uvicorn options).
-    server = uvicorn.Server(
-        uvicorn.Config(api, host="127.0.0.1", port=port, loop="none", lifespan="on", log_config=None)
-    )
-    serving = asyncio.create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}", token
-    finally:
-        server.should_exit = True
-        await serving
-
-
-async def measure(
-    base_url: str, token: str, seconds: float, connections: int, rounds: int, routes: Mapping[str, str] = ROUTES
-) -> dict[str, dict[str, Any]]:
-    """Per route, the best of `rounds` wrk runs, the routes taking turns so all share the machine's moods."""
-    runs: dict[str, list[dict[str, Any]]] = {name: [] for name in routes}
-    for path in routes.values():
-        await run_wrk(base_url + path, token=token, seconds=1, connections=connections)  # warm-up
-    for _ in range(rounds):
-        for name, path in routes.items():
-            runs[name].append(await run_wrk(base_url + path, token=token, seconds=seconds, connections=connections))
-    return {
-        name: max(results, key=lambda result: result["requests_per_s"])
-        | {"rounds_requests_per_s": [round(r["requests_per_s"]) for r in results]}
-        for name, results in runs.items()
-    }
-
-
-async def bench(sizes: list[int], seconds: float, connections: int, rounds: int) -> dict[str, Any]:
+async def bench(
+    sizes: list[int], seconds: float, connections: int, rounds: int, feed_rate: float
+) -> list[dict[str, Any]]:
     state = LiveState(views=Views(), partition_of=partitioner(PARTITIONS))
-    runs: dict[str, Any] = {}
+    runs: list[dict[str, Any]] = []
     async with bench_server(state) as (base_url, token):
         for size in sizes:
             build_s = populate(state, size)
+            feeder = Feeder(state, ACCOUNT)
             print(f"{size:,} conversations: views built in {build_s:.1f} s", flush=True)
-            runs[str(size)] = {
-                "views_build_s": round(build_s, 2),
-                **await measure(base_url, token, seconds, connections, rounds),
-            }
+            for run in await wrk_rounds(base_url, token, seconds, connections, rounds, ROUTES, feeder, feed_rate):
+                runs.append({"conversations": size, "views_build_s": round(build_s, 2), **run})
     return runs
+
+
+def size_figures(runs: Sequence[dict[str, Any]], size: int, mode: str) -> list[dict[str, Any]]:
+    def values(route: str, field: str, scale: float = 1) -> list[float]:
+        return [
+            run[field] / scale
+            for run in runs
+            if (run["conversations"], run["mode"], run["route"]) == (size, mode, route)
+        ]
+
+    name = f"overview, {size:,} conversations, {mode}"
+    return [
+        figure(
+            name,
+            "req/s",
+            values("overview", "requests_per_s"),
+            baseline=(f"constant route, {mode}", values("constant", "requests_per_s")),
+            targets=["overview.ratio_to_constant"],
+        ),
+        figure(
+            f"{name}: p99",
+            "ms",
+            values("overview", "p99_us", 1000),
+            higher_is_better=False,
+            digits=1,
+            baseline=(f"constant route, {mode}", values("constant", "p99_us", 1000)),
+            targets=["overview.p99_ms"],
+        ),
+    ]
+
+
+def headline(runs: Sequence[dict[str, Any]], sizes: list[int], feed_rate: float) -> list[dict[str, Any]]:
+    figures = [entry for size in sizes for mode in MODES for entry in size_figures(runs, size, mode)]
+    for mode in MODES:
+        first, last = (
+            next(f for f in figures if f["name"] == f"overview, {n:,} conversations, {mode}")
+            for n in (sizes[0], sizes[-1])
+        )
+        figures.append(
+            derived_figure(
+                f"overview req/s change, {sizes[0]:,} → {sizes[-1]:,} conversations, {mode}",
+                "",
+                ratio(last["best"] - first["best"], first["best"]),
+                ratio(last["median"] - first["median"], first["median"]),
+                first["rounds"],
+                targets=["overview.change_1k_to_1m"],
+            )
+        )
+    folding_runs = [run for run in runs if run["mode"] == "folding" and run["route"] == "overview"]
+    figures.append(
+        figure(
+            f"events folded while the overview was loaded (asked {feed_rate:,.0f}/s)",
+            "events/s",
+            [run["feeder"]["events_per_s"] for run in folding_runs],
+        )
+    )
+    figures.append(
+        figure(
+            "load generator: wrk's CPU per second of load (1 thread; the machine has 2 cores)",
+            "cores",
+            [run["wrk_cpu_s"] / (run["duration_us"] / 1e6) for run in runs],
+            higher_is_better=False,
+            digits=2,
+        )
+    )
+    return figures
 
 
 def main() -> None:
@@ -233,51 +203,30 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--feed-rate", type=float, default=1_000, help="events/s folded in the 'folding' runs")
     args = parser.parse_args()
-    runs = asyncio.run(bench(args.sizes, args.seconds, args.connections, args.rounds))
-    rows, summary = [], {}
-    for size, run in runs.items():
-        constant, overview = run["constant"], run["overview"]
-        summary[size] = {
-            "overview_rps": round(overview["requests_per_s"]),
-            "constant_rps": round(constant["requests_per_s"]),
-            "ratio_to_constant": ratio(overview["requests_per_s"], constant["requests_per_s"]),
-            "overview_p50_us": overview["p50_us"],
-            "overview_p99_us": overview["p99_us"],
-            "errors": overview["errors"] + constant["errors"],
-        }
-        for name in ("constant", "overview"):
-            rows.append(
-                [
-                    f"{int(size):,}",
-                    name,
-                    f"{run[name]['requests_per_s']:,.0f}",
-                    run[name]["p50_us"],
-                    run[name]["p99_us"],
-                    run[name]["errors"],
-                ]
-            )
-    first, last = summary[str(args.sizes[0])], summary[str(args.sizes[-1])]
-    result = {
-        "baseline": f"GET {CONSTANT_PATH} (constant JSON) on the same server, same run",
-        "wrk": {
-            "seconds": args.seconds,
-            "connections": args.connections,
-            "threads": 1,
-            "rounds": args.rounds,
-            "figures": "per route and size, the wrk run with the most requests/s",
-        },
-        "summary": summary,
-        "raw": runs,
-        "targets": TARGETS,
-        "change_first_to_last_size": ratio(last["overview_rps"] - first["overview_rps"], first["overview_rps"]),
-    }
-    path = write_result("endpoint", result)
-    print(markdown_table(["conversations", "route", "requests/s", "p50 µs", "p99 µs", "errors"], rows))
-    ratios = ", ".join(f"{int(size):,}: {figures['ratio_to_constant']:.2f}" for size, figures in summary.items())
+    run = BenchRun("endpoint")
+    runs = asyncio.run(bench(args.sizes, args.seconds, args.connections, args.rounds, args.feed_rate))
+    figures = headline(runs, args.sizes, args.feed_rate)
+    settings = {"seconds": args.seconds, "connections": args.connections, "threads": 1, "feed_rate": args.feed_rate}
+    path = run.write(
+        {"baseline": f"GET {CONSTANT_PATH} (constant JSON) on the same server, same run, same mode", "wrk": settings},
+        rounds=runs,
+        figures=figures,
+    )
     print(
-        f"overview/constant: {ratios}; requests/s change {args.sizes[0]:,} → {args.sizes[-1]:,}: "
-        f"{result['change_first_to_last_size']:+.1%}"
+        markdown_table(
+            ["figure", "best", "median", "baseline best / median"],
+            [
+                [
+                    f["name"],
+                    f["best"],
+                    f["median"],
+                    f"{f['baseline']['best']} / {f['baseline']['median']}" if "baseline" in f else "",
+                ]
+                for f in figures
+            ],
+        )
     )
     print(f"written to {path}")
 

@@ -12,10 +12,10 @@ on; a misrouted (keyless) record is folded again on its account's partition afte
 the worker's re-send would be. The tables are plain dicts, fresh for every round.
 
 Each tree folds in its own interpreter (this file run as a script with the tree first on the
-path, so the other tree needs no copy of it), the trees taking turns round after round; the best
-round of each counts. The clock is deterministic (one µs per record from the history's T), so
-both trees must end with the same tables, views and outcomes: the result records a digest of
-each, and the run fails if they differ.
+path, so the other tree needs no copy of it), the trees taking turns round after round; every
+fold is recorded, and the figures give the best beside the median. The clock is deterministic
+(one µs per record from the history's T), so both trees must end with the same tables, views and
+outcomes: the result records a digest of each, and the run fails if they differ.
 """
 
 from __future__ import annotations
@@ -132,7 +132,7 @@ def _measure(path: Path, rounds: int, profile: Path | None) -> dict[str, Any]:
     folds = [_fold_once(records, now_us) for _ in range(rounds)]
     return {
         "fold_cpu_s": [cpu_s for cpu_s, _, _ in folds],
-        "decode_cpu_s": min(_decode_once(records, now_us) for _ in range(rounds)),
+        "decode_cpu_s": [_decode_once(records, now_us) for _ in range(rounds)],
         "digests": sorted({digest for _, digest, _ in folds}),
         "counts": folds[0][2],
     }
@@ -192,27 +192,52 @@ def bench(events: int, rounds: int, per_process: int, compare_tree: Path | None,
     }
     if len({tuple(d) for d in digests.values()}) != 1 or len(digests["this_tree"]) != 1:
         raise AssertionError(f"the trees folded the same records differently: {digests}")
-    results = {}
-    for name, name_runs in runs.items():
-        folds = [cpu_s for run in name_runs for cpu_s in run["fold_cpu_s"]]
-        results[name] = {
-            "tree": str(trees[name]),
-            "cpu_us_per_record": round(1e6 * min(folds) / records, 2),
-            "rounds_cpu_us_per_record": [round(1e6 * cpu_s / records, 2) for cpu_s in folds],
-            "decode_only_cpu_us_per_record": round(1e6 * min(run["decode_cpu_s"] for run in name_runs) / records, 2),
-        }
-    if compare_tree is not None:
-        results["ratio_this_to_compare"] = round(
-            results["this_tree"]["cpu_us_per_record"] / results["compare_tree"]["cpu_us_per_record"], 3
-        )
+    per_record = 1e6 / records
     return {
         "events": events,
         "counts": runs["this_tree"][0]["counts"],
-        "rounds": rounds * per_process,
+        "trees": {name: str(tree) for name, tree in trees.items()},
         "clock": "deterministic: 1 µs per record from the history's T",
         "digest": digests["this_tree"][0],
-        "results": results,
+        "rounds": [
+            {
+                "tree": name,
+                "process": process,
+                "fold": fold,
+                "cpu_us_per_record": round(per_record * cpu_s, 2),
+                "decode_only_cpu_us_per_record": round(per_record * decode_s, 2),
+            }
+            for name, name_runs in runs.items()
+            for process, run in enumerate(name_runs)
+            for fold, (cpu_s, decode_s) in enumerate(zip(run["fold_cpu_s"], run["decode_cpu_s"], strict=True))
+        ],
     }
+
+
+def headline(rounds: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    from bench.common import figure
+
+    def values(tree: str, field: str = "cpu_us_per_record") -> list[float]:
+        return [r[field] for r in rounds if r["tree"] == tree]
+
+    compared = bool(values("compare_tree"))
+    fold = figure(
+        "fold in process (decode, validation, fold, msgpack, views): CPU per record",
+        "µs",
+        values("this_tree"),
+        higher_is_better=False,
+        digits=2,
+        baseline=("the compare tree", values("compare_tree")) if compared else None,
+        targets=["fold.ratio_to_compare_tree"] if compared else [],
+    )
+    decode = figure(
+        "decode_event alone: CPU per record",
+        "µs",
+        values("this_tree", "decode_only_cpu_us_per_record"),
+        higher_is_better=False,
+        digits=2,
+    )
+    return [fold, decode]
 
 
 def main() -> None:
@@ -229,21 +254,16 @@ def main() -> None:
         print(json.dumps(_measure(args.measure, args.rounds, args.profile_to)))
         return
 
-    from bench.common import markdown_table, write_result
+    from bench.common import BenchRun, markdown_table
 
+    run = BenchRun("fold")
     result = bench(args.events, args.rounds, args.per_process, args.compare_tree, args.profile)
-    path = write_result("fold", result)
-    rows = [
-        [name, r["tree"], r["cpu_us_per_record"], r["decode_only_cpu_us_per_record"]]
-        for name, r in result["results"].items()
-        if isinstance(r, dict)
-    ]
-    print(
-        f"{result['counts']['records']:,} records (+{result['counts']['resent']:,} re-sent), best of {result['rounds']}"
-    )
-    print(markdown_table(["fold", "tree", "CPU µs/record", "decode alone µs/record"], rows))
-    if "ratio_this_to_compare" in result["results"]:
-        print(f"this tree / compare tree: {result['results']['ratio_this_to_compare']}")
+    rounds = result.pop("rounds")
+    figures = headline(rounds)
+    path = run.write(result, rounds=rounds, figures=figures)
+    rows = [[f["name"], f["best"], f["median"], f.get("baseline", {}).get("best", "")] for f in figures]
+    print(f"{result['counts']['records']:,} records (+{result['counts']['resent']:,} re-sent), {len(rounds)} folds")
+    print(markdown_table(["fold", "best µs", "median µs", "compare tree best µs"], rows))
     print(f"written to {path}")
 
 

@@ -5,7 +5,8 @@
 
 All contenders read the same pre-produced, messy history (duplicates, reordering, keyless and
 invalid records) from the same topics in the same run, one after the other, `--rounds` times
-in turn; the best round of each counts (the least disturbed by whatever else the machine does).
+in turn; every round is recorded, and the figures give the best (the least disturbed by whatever
+else the machine does) beside the median.
 * baseline: aiokafka + `events.decode.decode_event` and nothing else, the floor of any Python consumer;
 * faust_floor: the worker's Faust app with an agent that does nothing (bench/faust_floor.py);
 * worker: `pingback worker` doing everything (RocksDB tables, changelogs, dead letters,
@@ -33,14 +34,7 @@ from typing import Any
 import httpx
 from aiokafka import AIOKafkaConsumer
 
-from bench.common import (
-    RESULTS,
-    kafka_broker,
-    markdown_table,
-    process_cpu_s,
-    ratio,
-    write_result,
-)
+from bench.common import RESULTS, BenchRun, figure, kafka_broker, markdown_table, process_cpu_s
 from events.decode import decode_event
 from events.errors import InvalidEvent
 from tests.support.cluster import Deployment, WorkerProcess, metric, now_us
@@ -48,8 +42,6 @@ from tests.support.history import generate_history
 
 MAX_AHEAD_US = 300 * 10**6
 POLL_S = 0.05
-TARGET_EVENTS_PER_S = 30_000
-TARGET_SHARE_OF_BASELINE = 0.40
 
 Timing = dict[str, float]  # "seconds" from first to last record, "cpu_s" in that span
 
@@ -201,49 +193,76 @@ async def bench(kafka: str, events: int, rounds: int, compare_tree: Path | None,
                 )
         if profile:
             await run_worker(deployment, "profiled", valid, records - valid, profile=RESULTS / "ingest-profile.txt")
-    best = {name: min(timings, key=lambda timing: timing["seconds"]) for name, timings in runs.items()}
-    rate = {name: records / timing["seconds"] for name, timing in best.items()}
     return {
         "records": records,
         "valid": valid,
         "invalid": records - valid,
         "partitions": deployment.partitions,
-        "rounds": rounds,
         "compare_tree": str(compare_tree) if compare_tree else None,
         "baseline": "bare aiokafka consumer + decode_event, in the bench process",
-        "results": {
-            name: {
-                "events_per_s": round(rate[name]),
-                "ratio_to_baseline": ratio(rate[name], rate["baseline"]),
-                "cpu_us_per_event": round(1e6 * best[name]["cpu_s"] / records, 1),
-                "rounds_events_per_s": [round(records / t["seconds"]) for t in runs[name]],
+        "rounds": [
+            {
+                "round": round_,
+                "contender": name,
+                **timing,
+                "events_per_s": round(records / timing["seconds"]),
+                "cpu_us_per_event": round(1e6 * timing["cpu_s"] / records, 1),
             }
-            for name in best
-        },
-        "targets": {"worker_events_per_s": TARGET_EVENTS_PER_S, "worker_ratio_to_baseline": TARGET_SHARE_OF_BASELINE},
+            for name, timings in runs.items()
+            for round_, timing in enumerate(timings)
+        ],
     }
+
+
+TITLES = {
+    "worker": "ingest, one worker (RocksDB, changelogs, dead letters, views)",
+    "faust_floor": "a Faust agent doing nothing (floor)",
+    "compare_tree": "ingest, one worker of the compare tree",
+}
+
+
+def headline(result: dict[str, Any]) -> list[dict[str, Any]]:
+    def values(contender: str, field: str) -> list[float]:
+        return [r[field] for r in result["rounds"] if r["contender"] == contender]
+
+    bare = ("bare consumer + decode", values("baseline", "events_per_s"))
+    figures = []
+    for name in ("worker", "faust_floor", "compare_tree"):
+        if not values(name, "events_per_s"):
+            continue
+        title = TITLES[name]
+        targets = ["ingest.events_per_s", "ingest.ratio_to_bare_consumer"] if name == "worker" else []
+        figures.append(figure(title, "events/s", values(name, "events_per_s"), baseline=bare, targets=targets))
+        figures.append(
+            figure(
+                f"{title}: CPU per event",
+                "µs",
+                values(name, "cpu_us_per_event"),
+                higher_is_better=False,
+                digits=1,
+                baseline=("bare consumer", values("baseline", "cpu_us_per_event")),
+            )
+        )
+    return figures
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=150_000, help="distinct valid events to generate")
-    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--compare-tree", type=Path, help="also run a worker from this source tree")
     parser.add_argument(
         "--profile", action="store_true", help="py-spy stacks of one more worker run: results/ingest-profile.txt"
     )
     args = parser.parse_args()
+    run = BenchRun("ingest")
     with kafka_broker() as kafka:
         result = asyncio.run(bench(kafka, args.events, args.rounds, args.compare_tree, args.profile))
-    path = write_result("ingest", result)
-    rows = [
-        [name, f"{r['events_per_s']:,}", f"{r['ratio_to_baseline']:.3f}", r["cpu_us_per_event"]]
-        for name, r in result["results"].items()
-    ]
-    print(
-        f"{result['records']:,} records ({result['invalid']:,} invalid), {result['partitions']} partitions, best of {args.rounds}"
-    )
-    print(markdown_table(["ingest", "events/s", "ratio to baseline", "CPU µs/event"], rows))
+    figures = headline(result)
+    path = run.write(result, rounds=result.pop("rounds"), figures=figures)
+    rows = [[f["name"], f"{f['best']:,}", f"{f['median']:,}", f.get("ratio", "")] for f in figures]
+    print(f"{result['records']:,} records ({result['invalid']:,} invalid), {result['partitions']} partitions")
+    print(markdown_table(["ingest", "best", f"median of {args.rounds}", "ratio to baseline"], rows))
     print(f"written to {path}")
 
 

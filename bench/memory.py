@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from analytics.window import Views
-from bench.common import kafka_broker, markdown_table, write_result
+from bench.common import BenchRun, figure, kafka_broker, markdown_table
 from bench.endpoint import PARTITIONS, synthetic_facts
 from bench.ingest import time_worker
 from streams.live_state import LiveState
@@ -94,38 +94,65 @@ async def worker_memory(kafka: str, events: int) -> dict[str, int]:
     return {"events": events, "conversations": conversations, "rss_bytes": rss, "state_disk_bytes": disk}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--views-sizes", type=int, nargs=2, default=[100_000, 400_000])
-    parser.add_argument("--accounts", type=int, default=5_000)
-    parser.add_argument("--worker-events", type=int, nargs=2, default=[30_000, 150_000])
-    args = parser.parse_args()
-    views = views_memory(*args.views_sizes, args.accounts)
-    with kafka_broker() as kafka:
-        small, large = (asyncio.run(worker_memory(kafka, events)) for events in args.worker_events)
+def worker_pair(kafka: str, sizes: list[int]) -> dict[str, Any]:
+    small, large = (asyncio.run(worker_memory(kafka, events)) for events in sizes)
     conversations = large["conversations"] - small["conversations"]
-    worker = {
+    return {
         "runs": [small, large],
         "rss_bytes_per_conversation": round((large["rss_bytes"] - small["rss_bytes"]) / conversations),
         "state_disk_bytes_per_conversation": round(
             (large["state_disk_bytes"] - small["state_disk_bytes"]) / conversations
         ),
     }
-    result = {
-        "baseline": "each figure is a difference between two sizes measured in the same run",
-        "views": views,
-        "worker": worker,
-    }
-    path = write_result("memory", result)
+
+
+def headline(rounds: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def values(part: str, field: str) -> list[float]:
+        return [r[part][field] for r in rounds]
+
+    return [
+        figure(
+            "views per conversation (tracemalloc)",
+            "B",
+            values("views", "bytes_per_conversation"),
+            higher_is_better=False,
+        ),
+        figure("views per account (tracemalloc)", "B", values("views", "bytes_per_account"), higher_is_better=False),
+        figure(
+            "worker RSS per retained conversation",
+            "B",
+            values("worker", "rss_bytes_per_conversation"),
+            higher_is_better=False,
+            targets=["memory.rss_bytes_per_conversation"],
+        ),
+        figure(
+            "RocksDB state on disk per conversation",
+            "B",
+            values("worker", "state_disk_bytes_per_conversation"),
+            higher_is_better=False,
+        ),
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--views-sizes", type=int, nargs=2, default=[100_000, 400_000])
+    parser.add_argument("--accounts", type=int, default=5_000)
+    parser.add_argument("--worker-events", type=int, nargs=2, default=[30_000, 150_000])
+    parser.add_argument("--rounds", type=int, default=1, help="times the whole measurement is repeated")
+    args = parser.parse_args()
+    run = BenchRun("memory")
+    rounds = []
+    with kafka_broker() as kafka:
+        for round_ in range(args.rounds):
+            views = views_memory(*args.views_sizes, args.accounts)
+            rounds.append({"round": round_, "views": views, "worker": worker_pair(kafka, args.worker_events)})
+    figures = headline(rounds)
+    result = {"baseline": "each figure is a difference between two sizes measured in the same run"}
+    path = run.write(result, rounds=rounds, figures=figures)
     print(
         markdown_table(
-            ["memory", "bytes"],
-            [
-                ["views, per conversation (tracemalloc)", f"{views['bytes_per_conversation']:,}"],
-                ["views, per account (tracemalloc)", f"{views['bytes_per_account']:,}"],
-                ["worker RSS, per retained conversation", f"{worker['rss_bytes_per_conversation']:,}"],
-                ["RocksDB state on disk, per conversation", f"{worker['state_disk_bytes_per_conversation']:,}"],
-            ],
+            ["memory", "best", "median"], [[f["name"], f"{f['best']:,}", f"{f['median']:,}"] for f in figures]
         )
     )
     print(f"written to {path}")

@@ -21,7 +21,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from bench.common import kafka_broker, markdown_table, ratio, write_result
+from bench.common import BenchRun, figure, kafka_broker, markdown_table, ratio
 from bench.ingest import bare_consumer, time_worker
 from tests.support.cluster import Deployment, metric, now_us
 from tests.support.history import generate_history
@@ -81,13 +81,40 @@ async def bench(kafka: str, events: int) -> dict[str, Any]:
     }
 
 
+def headline(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """One round of each (a run takes minutes): best and median are that round's."""
+    replay, ready = result["replay"], result["restart_to_ready"]
+    empty = ("an empty deployment's worker", [ready["empty_deployment_baseline"]["seconds"]])
+    return [
+        figure(
+            "replay from the start (empty state)",
+            "events/s",
+            [replay["events_per_s"]],
+            baseline=("bare consumer + decode", [replay["baseline_events_per_s"]]),
+            targets=["replay.events_per_s"],
+        ),
+        *(
+            figure(
+                f"restart to ready, {title}",
+                "s",
+                [ready[case]["seconds"]],
+                higher_is_better=False,
+                digits=2,
+                baseline=empty,
+            )
+            for case, title in (("local_state_intact", "RocksDB intact"), ("local_state_lost", "local state lost"))
+        ),
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=150_000, help="distinct valid events to generate")
     args = parser.parse_args()
+    run = BenchRun("recovery")
     with kafka_broker() as kafka:
         result = asyncio.run(bench(kafka, args.events))
-    path = write_result("recovery", result)
+    path = run.write(result, rounds=[result], figures=headline(result))
     replay, ready = result["replay"], result["restart_to_ready"]
     print(
         markdown_table(

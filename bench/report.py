@@ -41,16 +41,9 @@ from analytics.time import DAY_US, HOUR_US
 from analytics.window import Views
 from api.app import OVERVIEW_PATH
 from api.report import REPORT_PATH
-from bench.common import markdown_table, ratio, write_result
-from bench.endpoint import (
-    CONSTANT_PATH,
-    PARTITIONS,
-    agent_status_history,
-    bench_server,
-    measure,
-    populate,
-    synthetic_facts,
-)
+from bench.common import BenchRun, figure, markdown_table, ratio
+from bench.endpoint import PARTITIONS, agent_status_history, populate, synthetic_facts
+from bench.server import CONSTANT_PATH, bench_server, measure
 from streams.live_state import LiveState
 from streams.partitioning import partitioner
 from streams.topology import wall_clock_us
@@ -60,12 +53,7 @@ SPAN_US = 89 * DAY_US  # every conversation inside the default 90-day retention
 AGENTS = 200
 REPORTS = ("day_90", "hour_30", "agent_30")
 MIXED = "day_90"  # the report run beside the overview's load
-TARGETS = {
-    "report_p99_us": {"10000": 5_000, "1000000": 50_000},
-    "overview_p99_us": 5_000,
-    "overview_ratio_to_constant": 0.80,
-    "bytes_per_conversation": 2_000,
-}
+REPORT_TARGETS = {10_000: "report.p99_ms_10k", 1_000_000: "report.p99_ms_1m"}  # in bench.targets
 UTC = ZoneInfo("UTC")
 
 
@@ -194,6 +182,48 @@ def summarise(runs: dict[str, Any]) -> dict[str, Any]:
     return summary
 
 
+def every_round(runs: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every wrk run of every size, loaded and alone (the overview beside a report ran once per size)."""
+    rounds = []
+    for size, run in runs.items():
+        for part in ("loaded", "alone"):
+            for route in run[part].values():
+                rounds += [{"conversations": int(size), "part": part} | r for r in route.pop("rounds")]
+        for route, r in run["overview_beside_report"].items():
+            rounds.append({"conversations": int(size), "part": "overview_beside_report", "route": route} | r)
+    return rounds
+
+
+def headline(rounds: list[dict[str, Any]], sizes: list[int]) -> list[dict[str, Any]]:
+    def values(size: int, part: str, route: str, field: str, scale: float = 1) -> list[float]:
+        return [r[field] / scale for r in rounds if (r["conversations"], r["part"], r["route"]) == (size, part, route)]
+
+    figures = []
+    for size in sizes:
+        figures.append(
+            figure(
+                f"overview beside the reports, {size:,} conversations",
+                "req/s",
+                values(size, "loaded", "overview", "requests_per_s"),
+                baseline=("constant route", values(size, "loaded", "constant", "requests_per_s")),
+                targets=["overview.ratio_to_constant"],
+            )
+        )
+        for name in REPORTS:
+            target = REPORT_TARGETS.get(size)
+            figures.append(
+                figure(
+                    f"report {name} alone, {size:,} conversations: p99",
+                    "ms",
+                    values(size, "alone", name, "p99_us", 1000),
+                    higher_is_better=False,
+                    digits=1,
+                    targets=[target] if target else [],
+                )
+            )
+    return figures
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 1_000_000])
@@ -203,6 +233,7 @@ def main() -> None:
     parser.add_argument("--status-changes-per-day", type=int, default=6)
     parser.add_argument("--memory-sizes", type=int, nargs=2, default=[100_000, 1_000_000])
     args = parser.parse_args()
+    bench_run = BenchRun("report")
     status_changes = args.status_changes_per_day * SPAN_US // DAY_US
     runs = asyncio.run(bench_http(args.sizes, args.seconds, args.connections, args.rounds, status_changes))
     summary = summarise(runs)
@@ -221,9 +252,9 @@ def main() -> None:
         "summary": summary,
         "memory": mem,
         "raw": runs,
-        "targets": TARGETS,
     }
-    path = write_result("report", result)
+    rounds = every_round(runs)
+    path = bench_run.write(result, rounds=rounds, figures=headline(rounds, args.sizes))
     rows = []
     for size, figures in summary.items():
         rows.append(

@@ -26,7 +26,7 @@ from typing import Any
 
 import httpx
 
-from bench.common import kafka_broker, markdown_table, ratio, write_result
+from bench.common import BenchRun, figure, kafka_broker, markdown_table, ratio
 from tests.support.cluster import Deployment, WorkerProcess, metric, now_us
 from tests.support.history import decode_valid, generate_history
 
@@ -129,13 +129,36 @@ async def bench(kafka: str, events: int) -> dict[str, Any]:
     }
 
 
+def headline(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One takeover per configuration; the one without standby is the baseline of the others."""
+    no_standby = next(run for run in runs if run["standby_replicas"] == 0)
+    return [
+        figure(
+            f"takeover after kill -9, {run['standby_replicas']} standby, session {run['session_timeout_s']} s",
+            "s",
+            [run["seconds_to_all_served"]],
+            higher_is_better=False,
+            digits=2,
+            baseline=(
+                f"no standby, session {no_standby['session_timeout_s']} s",
+                [no_standby["seconds_to_all_served"]],
+            ),
+            targets=["takeover.seconds"],
+        )
+        for run in runs
+        if run is not no_standby
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=100_000, help="distinct valid events to generate")
     args = parser.parse_args()
+    bench_run = BenchRun("takeover")
     with kafka_broker() as kafka:
         result = asyncio.run(bench(kafka, args.events))
-    path = write_result("takeover", result)
+    runs = result.pop("runs")
+    path = bench_run.write(result, rounds=runs, figures=headline(runs))
     print(
         markdown_table(
             [
@@ -153,7 +176,7 @@ def main() -> None:
                     f"{run['survivor_recovery_seconds']} s",
                     f"{run['changelog_records_read']:,}",
                 ]
-                for run in result["runs"]
+                for run in runs
             ],
         )
     )

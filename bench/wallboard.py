@@ -1,162 +1,202 @@
-"""Wallboard: from an event produced to Kafka to the overview update on open SSE streams.
+"""Wallboard: 1,000 boards of one account — overview streams and their report panels — on one worker.
 
-    .venv/bin/python -m bench.wallboard     # ~2 min; writes bench/results/wallboard.json
+    .venv/bin/python -m bench.wallboard     # ~5 min; writes bench/results/wallboard.json
 
-A worker on real Kafka; streams on `GET /api/v1/analytics/overview/stream` spread over a few
-accounts. Each probe produces one `conversation.created` for one account, timed just before the
-send, and every stream of that account records when an overview with the new total reaches it.
-The same probes run with one stream per account (the baseline: pipeline and poll tick alone),
-then with 1,000 streams open at once (fan-out).
+A worker on real Kafka holds one account with `--conversations` (100,000) created over the last
+29 days, 80 % of them resolved by one of 25 agents, who are live. The boards
+(bench/wallboard_boards.py) read `GET /api/v1/analytics/overview/stream` and, as the page does,
+refresh their report panels when the figures move (`--no-panels`: streams only, the earlier
+case). They run in `--generator-processes` processes of their own on aiohttp. Each probe produces
+one `conversation.created`, timed just before the send; every board records when an overview with
+the new total first reaches it: event → screen. The worker's count of report computations shows
+how many the boards' panel requests cost. The same probes run with `--baseline-boards`
+boards first (the pipeline and the poll tick alone), then with `--boards` (fan-out). Recorded per
+phase: the latencies, the worker's CPU over the probes (cores), the generators' CPU, and the
+panel requests by status with their refresh time.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import multiprocessing
+import random
 import statistics
+import subprocess
 import tempfile
 import time
 import uuid
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
 import orjson
 from aiokafka import AIOKafkaProducer
 
-from api.stream import STREAM_PATH
-from bench.common import kafka_broker, markdown_table, ratio, write_result
-from tests.support.cluster import Deployment, WorkerProcess
+from bench.common import kafka_broker, markdown_table, process_cpu_s, ratio, write_result
+from bench.wallboard_boards import run_boards
+from tests.support.board import agent, created, record, resolved
+from tests.support.cluster import Deployment, WorkerProcess, metric
 
 TARGET_P99_S = 1.0
+TARGET_WORKER_CORES = 0.5
+ACCOUNT = "wall-0"
+AGENTS = 25
+COMPUTATIONS = "pingback_report_computations_total"
 
 
-@dataclass
-class Probe:
-    total: int  # the account's total_conversations once the probe's event counts
-    sent_at: float
+def history(conversations: int, now: datetime) -> list[dict[str, Any]]:
+    rng = random.Random(7)
+    events = [agent(ACCOUNT, f"agt_{n}", now - timedelta(hours=8), "live", f"Agent {n}") for n in range(AGENTS)]
+    for n in range(conversations):
+        at = now - timedelta(seconds=rng.randrange(3600, 29 * 86_400))
+        events.append(created(ACCOUNT, f"cnv_{n}", at, rng.choice(["whatsapp", "widget", "email"])))
+        if rng.random() < 0.8:
+            events.append(
+                resolved(ACCOUNT, f"cnv_{n}", at + timedelta(seconds=rng.randrange(60, 3000)), f"agt_{n % AGENTS}")
+            )
+    return events
 
 
-@dataclass
-class Account:
-    account_id: str
-    token: str
-    probes: list[Probe] = field(default_factory=list)
-    latencies: list[float] = field(default_factory=list)
+async def preload(deployment: Deployment, worker: WorkerProcess, token: str, conversations: int) -> float:
+    started = time.perf_counter()
+    await deployment.produce(record(event) for event in history(conversations, datetime.now(UTC)))
+    deadline = time.monotonic() + 600
+    while worker.overview(token).json().get("total_conversations") != conversations:
+        assert time.monotonic() < deadline, "the worker did not fold the history in 10 minutes"
+        await asyncio.sleep(0.5)
+    return time.perf_counter() - started
 
 
-async def follow(client: httpx.AsyncClient, url: str, account: Account, connected: asyncio.Event) -> None:
-    """One wallboard: read the stream, recording each probe's latency when its total first shows."""
-    recorded = len(account.probes)  # probes sent before this stream opened are not its to time
-    async with client.stream("GET", url, headers={"Authorization": f"Bearer {account.token}"}) as response:
-        event = None
-        async for line in response.aiter_lines():
-            if line.startswith("event: "):
-                event = line[7:]
-            elif line.startswith("data: ") and event == "overview":
-                connected.set()
-                total = orjson.loads(line[6:])["total_conversations"]
-                now = time.perf_counter()
-                while recorded < len(account.probes) and account.probes[recorded].total <= total:
-                    account.latencies.append(now - account.probes[recorded].sent_at)
-                    recorded += 1
+def latencies(seen_by_board: list[list[tuple[int, float]]], probes: list[tuple[int, float]]) -> list[float]:
+    """Per board and probe: when the board first showed a total at least the probe's, minus its send time."""
+    found = []
+    for seen in seen_by_board:
+        for total, sent_at in probes:
+            shown = next((at for shown_total, at in seen if shown_total >= total), None)
+            if shown is not None:
+                found.append(shown - sent_at)
+    return found
+
+
+def percentiles(values: list[float], scale: float = 1000) -> dict[str, float]:
+    cuts = statistics.quantiles(values, n=100, method="inclusive") if len(values) > 1 else values * 99
+    return {"samples": len(values), "p50_ms": round(scale * cuts[49], 1), "p99_ms": round(scale * cuts[98], 1)}
 
 
 async def run_phase(
-    worker: WorkerProcess, deployment: Deployment, accounts: list[Account], streams: int, probes: int, gap_s: float
-) -> list[float]:
-    url = worker.base_url + STREAM_PATH
-    limits = httpx.Limits(max_connections=None, max_keepalive_connections=None)
-    async with httpx.AsyncClient(limits=limits, timeout=httpx.Timeout(10, read=None)) as client:
-        connected = [asyncio.Event() for _ in range(streams)]
-        readers = [
-            asyncio.create_task(follow(client, url, accounts[n % len(accounts)], connected[n])) for n in range(streams)
-        ]
-        await asyncio.wait_for(asyncio.gather(*(event.wait() for event in connected)), timeout=120)
-        for account in accounts:
-            account.latencies.clear()
-        producer = AIOKafkaProducer(bootstrap_servers=deployment.kafka, acks="all", linger_ms=0)
-        await producer.start()
-        try:
-            for n in range(probes):
-                account = accounts[n % len(accounts)]
-                total = (account.probes[-1].total if account.probes else 0) + 1
-                value = orjson.dumps(
-                    {
-                        "event_id": uuid.uuid4().hex,
-                        "type": "conversation.created",
-                        "account_id": account.account_id,
-                        "conversation_id": uuid.uuid4().hex,
-                        "channel": "widget",
-                        "occurred_at": datetime.now(UTC).isoformat(),
-                    }
-                )
-                account.probes.append(Probe(total, time.perf_counter()))
-                await producer.send_and_wait(deployment.conversation_topic, value, key=account.account_id.encode())
-                await asyncio.sleep(gap_s)
-        finally:
-            await producer.stop()
-        for reader in readers:
-            reader.cancel()
-        await asyncio.gather(*readers, return_exceptions=True)
-    return [latency for account in accounts for latency in account.latencies]
-
-
-def percentiles(latencies: list[float]) -> dict[str, float]:
-    cuts = statistics.quantiles(latencies, n=100, method="inclusive")
-    return {
-        "samples": len(latencies),
-        "p50_ms": round(1000 * cuts[49], 1),
-        "p99_ms": round(1000 * cuts[98], 1),
-        "max_ms": round(1000 * max(latencies), 1),
+    deployment: Deployment, worker: WorkerProcess, token: str, args: argparse.Namespace, boards: int, total: int
+) -> tuple[dict[str, Any], int]:
+    context = multiprocessing.get_context("spawn")
+    processes = min(args.generator_processes, boards)
+    shares = [boards // processes + (n < boards % processes) for n in range(processes)]
+    pipes, children = [], []
+    for share in shares:
+        ours, theirs = context.Pipe()
+        child = context.Process(target=run_boards, args=(worker.base_url, token, share, args.panels, theirs))
+        child.start()
+        pipes.append(ours)
+        children.append(child)
+    for pipe in pipes:
+        assert await asyncio.to_thread(pipe.recv) == "connected"
+    for pipe in pipes:
+        pipe.send("start")
+    assert worker.process is not None
+    worker_cpu, wall = process_cpu_s(worker.process.pid), time.monotonic()
+    computed = await asyncio.to_thread(metric, worker, COMPUTATIONS, 120)
+    probes: list[tuple[int, float]] = []
+    producer = AIOKafkaProducer(bootstrap_servers=deployment.kafka, acks="all", linger_ms=0)
+    await producer.start()
+    try:
+        for _ in range(args.probes):
+            total += 1
+            value = orjson.dumps(created(ACCOUNT, uuid.uuid4().hex, datetime.now(UTC), "widget"))
+            probes.append((total, time.time()))
+            await producer.send_and_wait(deployment.conversation_topic, value, key=ACCOUNT.encode())
+            await asyncio.sleep(args.gap)
+    finally:
+        await producer.stop()
+    await asyncio.sleep(2 * TARGET_P99_S)  # the last probe's time to arrive
+    worker_cores = (process_cpu_s(worker.process.pid) - worker_cpu) / (time.monotonic() - wall)
+    computed = await asyncio.to_thread(metric, worker, COMPUTATIONS, 120) - computed
+    for pipe in pipes:
+        pipe.send("stop")
+    results = [await asyncio.to_thread(pipe.recv) for pipe in pipes]
+    for child in children:
+        child.join(timeout=60)
+    statuses: dict[str, int] = {}
+    for result in results:
+        for status, count in result["statuses"].items():
+            statuses[str(status)] = statuses.get(str(status), 0) + count
+    seen = [board for result in results for board in result["seen"]]
+    refreshes = [s for result in results for s in result["refresh_s"]]
+    phase = {
+        "boards": boards,
+        "streams": boards,  # one stream per board (the name bench/__main__.py reads)
+        **percentiles(latencies(seen, probes)),
+        "worker_cores": round(worker_cores, 3),
+        "generator_processes": processes,
+        "generator_cores": round(sum(r["cpu_s"] for r in results) / max(r["wall_s"] for r in results), 3),
+        "generator_cores_per_process": [round(r["cpu_s"] / r["wall_s"], 3) for r in results],
+        "panel_requests_by_status": statuses,
+        # one per account change and question, however many boards asked (api.shared_answers)
+        "report_computations": int(computed),
+        "panel_refresh": percentiles(refreshes) if refreshes else None,
     }
+    return phase, total
 
 
-async def bench(kafka: str, streams: int, account_count: int, probes: int, gap_s: float) -> dict[str, Any]:
+async def bench(kafka: str, args: argparse.Namespace) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="pingback-bench-wallboard-") as tmp:
         deployment = Deployment(kafka, f"bench-wall-{uuid.uuid4().hex[:8]}", Path(tmp), partitions=2)
-        ids = [f"wall-{n}" for n in range(account_count)]
-        accounts = [Account(account_id, deployment.create_key(account_id)) for account_id in ids]
+        token = deployment.create_key(ACCOUNT)
         worker = deployment.start_worker()
         try:
             worker.wait_ready()
-            phases = {}
-            for label, count in (("baseline", account_count), ("fan_out", streams)):
-                latencies = await run_phase(worker, deployment, accounts, count, probes, gap_s)
-                phases[label] = {"streams": count, **percentiles(latencies)}
-                print(f"{label}: {count} streams, {phases[label]}", flush=True)
+            load_s = await preload(deployment, worker, token, args.conversations)
+            print(f"{args.conversations:,} conversations folded in {load_s:.1f} s", flush=True)
+            phases, total = {}, args.conversations
+            for label, boards in (("baseline", args.baseline_boards), ("fan_out", args.boards)):
+                phases[label], total = await run_phase(deployment, worker, token, args, boards, total)
+                print(f"{label}: {phases[label]}", flush=True)
         finally:
             worker.stop()
-    return phases
+    return {"preload_s": round(load_s, 1), "phases": phases}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--streams", type=int, default=1_000)
-    parser.add_argument("--accounts", type=int, default=5)
+    parser.add_argument("--boards", type=int, default=1_000)
+    parser.add_argument("--baseline-boards", type=int, default=1)
+    parser.add_argument("--conversations", type=int, default=100_000)
+    parser.add_argument("--panels", action=argparse.BooleanOptionalAction, default=True)
+    parser.add_argument("--generator-processes", type=int, default=4)
     parser.add_argument("--probes", type=int, default=40)
     parser.add_argument("--gap", type=float, default=0.7, help="seconds between probes")
     args = parser.parse_args()
     with kafka_broker() as kafka:
-        phases = asyncio.run(bench(kafka, args.streams, args.accounts, args.probes, args.gap))
+        run = asyncio.run(bench(kafka, args))
+    phases = run["phases"]
+    commit = subprocess.run(["git", "describe", "--always", "--dirty"], capture_output=True, text=True, check=False)
     result = {
-        "baseline": f"the same probes with one stream per account ({args.accounts} streams)",
+        "commit": commit.stdout.strip(),
+        "baseline": f"the same probes with {args.baseline_boards} board(s)",
+        "account": {"conversations": args.conversations, "agents": AGENTS},
+        "panels": args.panels,
         "probes": args.probes,
-        "accounts": args.accounts,
         "gap_s": args.gap,
-        "phases": phases,
+        **run,
         "p99_ratio_fan_out_to_baseline": ratio(phases["fan_out"]["p99_ms"], phases["baseline"]["p99_ms"]),
-        "targets": {"p99_ms": 1000 * TARGET_P99_S},
+        "targets": {"p99_ms": 1000 * TARGET_P99_S, "worker_cores": TARGET_WORKER_CORES},
     }
     path = write_result("wallboard", result)
     rows = [
-        [label, phase["streams"], phase["samples"], phase["p50_ms"], phase["p99_ms"], phase["max_ms"]]
-        for label, phase in phases.items()
+        [label, p["boards"], p["samples"], p["p50_ms"], p["p99_ms"], p["worker_cores"], p["generator_cores"]]
+        for label, p in phases.items()
     ]
-    print(markdown_table(["wallboard", "streams", "samples", "p50 ms", "p99 ms", "max ms"], rows))
-    print(f"written to {path}")
+    header = ["wallboard", "boards", "samples", "p50 ms", "p99 ms", "worker cores", "generator cores"]
+    print(markdown_table(header, rows))
+    print(f"panel requests (fan-out) by status: {phases['fan_out']['panel_requests_by_status']}; written to {path}")
 
 
 if __name__ == "__main__":

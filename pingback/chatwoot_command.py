@@ -45,7 +45,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     agents.add_argument("--account-id", required=True, type=int, help="the Chatwoot account id (in its URLs)")
     agents.add_argument("--account", required=True, help="the Pingback account the events belong to")
     agents.add_argument("--interval", type=float, default=30.0, help="seconds between polls (default 30)")
-    agents.set_defaults(run=_run)
+    agents.set_defaults(run=_run, uses_kafka=True)
 
 
 class AgentsPoller:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
 from collections.abc import Sequence
 
@@ -18,7 +19,8 @@ from pingback import (
     worker_command,
 )
 from pingback.local_kafka import KafkaStartError
-from streams.settings import ConfigError
+from streams.kafka_preflight import connection_problem
+from streams.settings import ConfigError, Settings
 
 COMMANDS = [
     kafka_command,
@@ -44,6 +46,13 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        if getattr(args, "uses_kafka", False):
+            # Fail fast, with the cause, on what no retry can fix: a wrong password, an untrusted
+            # certificate, a plaintext client on a TLS port, no broker at all.
+            problem = asyncio.run(connection_problem(Settings.from_environ().kafka))
+            if problem is not None:
+                print(f"pingback {args.command}: cannot use Kafka: {problem}", file=sys.stderr)
+                return 2
         return int(args.run(args) or 0)
     except (ConfigError, KafkaStartError) as exc:
         print(f"pingback: {exc}", file=sys.stderr)

@@ -32,7 +32,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     demo.add_argument("--port", type=int, default=8080, help="HTTP port of the API and wallboard (default 8080)")
     demo.add_argument("--accounts", type=int, default=3)
     demo.add_argument("--rate", type=float, default=20.0, help="simulated events per second")
-    demo.add_argument("--backfill-days", type=float, default=30.0, help="history to send first")
+    # 61 days: the last 30 and the 30 before them, so the wallboard's "vs prior 30 d" has something to compare.
+    demo.add_argument("--backfill-days", type=float, default=61.0, help="history to send first (default 61)")
     demo.add_argument("--state-dir", type=Path, default=Path("var/demo"), help="wiped at start (default var/demo)")
     demo.add_argument("--duration", type=float, default=None, help="stop after this many seconds (default: Ctrl-C)")
     demo.set_defaults(run=_run)
@@ -51,7 +52,9 @@ def _run(args: argparse.Namespace) -> int:
         broker = LocalKafka(port=free_port(), data_dir=(args.state_dir / "kafka").resolve())
         print(f"starting Kafka on {broker.bootstrap_servers} …", flush=True)
         broker.start()
-        settings = dataclasses.replace(settings, bootstrap_servers=broker.bootstrap_servers)
+        settings = dataclasses.replace(
+            settings, kafka=dataclasses.replace(settings.kafka, bootstrap_servers=broker.bootstrap_servers)
+        )
     children: list[subprocess.Popen[bytes]] = []
     try:
         env = {

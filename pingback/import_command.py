@@ -53,7 +53,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help=f"where rejected lines and their reasons go, created only if there are any "
         f"(default: {DEFAULT_REJECTS} in the current directory)",
     )
-    parser.set_defaults(run=_run)
+    parser.set_defaults(run=_run, uses_kafka=True)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -126,7 +126,7 @@ class Importer:
     async def run(self, sources: list[Source]) -> None:
         await ensure_topics(self.settings)  # with the partition count the workers expect
         producer = AIOKafkaProducer(
-            bootstrap_servers=self.settings.bootstrap_list,
+            **self.settings.kafka.client_options(),
             acks="all",
             linger_ms=LINGER_MS,
             max_batch_size=BATCH_BYTES,

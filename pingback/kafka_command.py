@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from pingback.local_kafka import LocalKafka, cache_home, install, kafka_version
+from pingback.local_tls import BrokerSecurity
 
 DEFAULT_PORT = 9092
 
@@ -24,12 +25,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action.add_argument(
             "--data-dir", type=Path, default=None, help="broker storage (default: ~/.cache/pingback/kafka-data-PORT)"
         )
+        if name == "start":
+            action.add_argument(
+                "--secured",
+                action="store_true",
+                help="SASL_SSL on --port (SCRAM-SHA-256/512 and PLAIN, a throwaway CA), as a managed Kafka would",
+            )
         action.set_defaults(run=run)
 
 
 def _broker(args: argparse.Namespace) -> LocalKafka:
-    data_dir = args.data_dir or cache_home() / f"kafka-data-{args.port}"
-    return LocalKafka(port=args.port, data_dir=data_dir.resolve())
+    data_dir = (args.data_dir or cache_home() / f"kafka-data-{args.port}").resolve()
+    # A data dir made secured stays so (its metadata holds the SCRAM user).
+    secured = getattr(args, "secured", False) or BrokerSecurity(data_dir / "tls").password_file.exists()
+    return LocalKafka(port=args.port, data_dir=data_dir, secured=secured)
 
 
 def _install(args: argparse.Namespace) -> int:
@@ -44,6 +53,14 @@ def _start(args: argparse.Namespace) -> int:
         f"Kafka {kafka_version()} is up at {broker.bootstrap_servers} (pid {broker.running_pid()}, "
         f"data {broker.data_dir}, log {broker.log_file})"
     )
+    if broker.security is not None:
+        client_env = broker.data_dir / "client.env"
+        lines = [
+            f"export {name}={value}" for name, value in broker.security.client_environ(broker.bootstrap_servers).items()
+        ]
+        client_env.write_text("\n".join(lines) + "\n")
+        print(f"SASL_SSL: clients connect with these settings (also in {client_env}; `. {client_env}`):")
+        print("\n".join(lines))
     return 0
 
 

@@ -37,13 +37,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="S",
         help="an ingest key's Chatwoot webhook secret: its deliveries must then be signed with it",
     )
-    create.set_defaults(run=_create)
+    create.set_defaults(run=_create, uses_kafka=True)
     revoke_parser = actions.add_parser("revoke", help="revoke a key, given its token or its key id")
     revoke_parser.add_argument("token_or_key_id")
-    revoke_parser.set_defaults(run=_revoke)
+    revoke_parser.set_defaults(run=_revoke, uses_kafka=True)
     listing = actions.add_parser("list", help="list key ids (never tokens)")
     listing.add_argument("--account", default=None)
-    listing.set_defaults(run=_list)
+    listing.set_defaults(run=_list, uses_kafka=True)
 
 
 async def create_key(
@@ -106,7 +106,7 @@ def _token_matches(token: str, key: ApiKey) -> bool:
 
 async def publish_key(settings: Settings, key: ApiKey) -> None:
     await ensure_topics(settings)
-    producer = AIOKafkaProducer(bootstrap_servers=settings.bootstrap_list, acks="all")
+    producer = AIOKafkaProducer(**settings.kafka.client_options(), acks="all")
     await producer.start()
     try:
         await producer.send_and_wait(settings.keys_topic, key=key.key_id.encode(), value=encode_key_record(key))
@@ -116,6 +116,6 @@ async def publish_key(settings: Settings, key: ApiKey) -> None:
 
 async def load_keys(settings: Settings) -> KeyRing:
     await ensure_topics(settings)
-    keyring = KeyRing(bootstrap_servers=settings.bootstrap_list, topic=settings.keys_topic)
+    keyring = KeyRing(kafka=settings.kafka, topic=settings.keys_topic)
     await keyring.follow(until_loaded=True)
     return keyring

@@ -20,11 +20,15 @@ import socket
 import subprocess
 import time
 import uuid
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
 from aiokafka import AIOKafkaClient
+
+from pingback.local_tls import BrokerSecurity
+from streams.kafka_connection import KafkaConnection
 
 _RUNTIME = resources.files("pingback") / "kafka"
 
@@ -39,7 +43,10 @@ def cache_home() -> Path:
 
 def kafka_version() -> str:
     pom = (_RUNTIME / "pom.xml").read_text()
-    return re.search(r"<kafka.version>([^<]+)</kafka.version>", pom).group(1)
+    found = re.search(r"<kafka.version>([^<]+)</kafka.version>", pom)
+    if found is None:
+        raise KafkaStartError(f"no <kafka.version> in {_RUNTIME / 'pom.xml'}: cannot tell which Kafka to run")
+    return found.group(1)
 
 
 def libs_dir() -> Path:
@@ -86,13 +93,35 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+# The kernel may hand a just-closed port out again, so a second free_port() can repeat the first.
+CONTROLLER_PORT_ATTEMPTS = 20
+
+
 @dataclass
 class LocalKafka:
-    """One broker on 127.0.0.1:``port`` whose logs, metadata and pid file live in ``data_dir``."""
+    """One broker on 127.0.0.1:``port`` whose logs, metadata and pid file live in ``data_dir``.
+
+    The controller listens on a port of its own, picked by ``choose_port`` at each start.
+    """
 
     port: int
     data_dir: Path
     heap: str = "768m"
+    choose_port: Callable[[], int] = field(default=free_port, repr=False)
+    # SASL_SSL on `port` (SCRAM and PLAIN, a throwaway CA) instead of PLAINTEXT; the broker's own
+    # traffic then uses a plaintext listener of its own on 127.0.0.1.
+    secured: bool = False
+
+    @property
+    def security(self) -> BrokerSecurity | None:
+        return BrokerSecurity(self.data_dir / "tls") if self.secured else None
+
+    def client_connection(self) -> KafkaConnection:
+        """How a client of ours connects to this broker (what `pingback kafka start` prints as KAFKA_*)."""
+        security = self.security
+        if security is None:
+            return KafkaConnection(bootstrap_servers=self.bootstrap_servers)
+        return KafkaConnection.from_environ(security.client_environ(self.bootstrap_servers))
 
     @property
     def bootstrap_servers(self) -> str:
@@ -110,9 +139,14 @@ class LocalKafka:
         if self.running_pid() is not None:
             raise KafkaStartError(f"a broker from {self.data_dir} is already running (pid {self.running_pid()})")
         classpath = str(install() / "*")
-        properties = self._write_properties(controller_port=free_port())
+        if self.security is not None:
+            self.security.create()
+        properties = self.write_properties()
         if not (self.data_dir / "log" / "meta.properties").exists():
-            self._java(classpath, "kafka.tools.StorageTool", "format", "-t", _cluster_id(), "-c", str(properties))
+            scram = [] if self.security is None else self.security.format_args()
+            self._java(
+                classpath, "kafka.tools.StorageTool", "format", "-t", _cluster_id(), "-c", str(properties), *scram
+            )
         with resources.as_file(_RUNTIME / "log4j2.xml") as log_config:
             process = subprocess.Popen(
                 [
@@ -161,7 +195,7 @@ class LocalKafka:
         return pid if _alive(pid) else None
 
     def is_answering(self) -> bool:
-        return asyncio.run(_answers_metadata(self.bootstrap_servers))
+        return asyncio.run(_answers_metadata(self.client_connection()))
 
     def _wait_until_answering(self, process: subprocess.Popen, timeout_s: float) -> None:
         deadline = time.monotonic() + timeout_s
@@ -175,19 +209,36 @@ class LocalKafka:
             f"the broker did not answer metadata requests within {timeout_s:.0f} s; see {self.log_file}"
         )
 
-    def _write_properties(self, controller_port: int) -> Path:
+    def _listeners(self, internal_port: int) -> list[str]:
+        if self.security is None:
+            return [
+                f"advertised.listeners=PLAINTEXT://127.0.0.1:{self.port}",
+                "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+            ]
+        return [
+            f"advertised.listeners=SASL_SSL://127.0.0.1:{self.port},INTERNAL://127.0.0.1:{internal_port}",
+            "listener.security.protocol.map=CONTROLLER:PLAINTEXT,INTERNAL:PLAINTEXT,SASL_SSL:SASL_SSL",
+            "inter.broker.listener.name=INTERNAL",
+            *self.security.listener_properties(),
+        ]
+
+    def write_properties(self) -> Path:
+        """server.properties for this start, with controller (and internal) ports that are not the broker's."""
+        controller_port = self._other_port({self.port})
+        internal_port = self._other_port({self.port, controller_port}) if self.security is not None else 0
         self.data_dir.mkdir(parents=True, exist_ok=True)
         path = self.data_dir / "server.properties"
+        client = "PLAINTEXT" if self.security is None else "SASL_SSL"
+        internal = "" if self.security is None else f",INTERNAL://127.0.0.1:{internal_port}"
         path.write_text(
             "\n".join(
                 [
                     "process.roles=broker,controller",
                     "node.id=1",
                     f"controller.quorum.voters=1@127.0.0.1:{controller_port}",
-                    f"listeners=PLAINTEXT://127.0.0.1:{self.port},CONTROLLER://127.0.0.1:{controller_port}",
-                    f"advertised.listeners=PLAINTEXT://127.0.0.1:{self.port}",
+                    f"listeners={client}://127.0.0.1:{self.port},CONTROLLER://127.0.0.1:{controller_port}{internal}",
+                    *self._listeners(internal_port),
                     "controller.listener.names=CONTROLLER",
-                    "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
                     f"log.dirs={self.data_dir / 'log'}",
                     "num.partitions=1",
                     # Single node: every internal topic has one replica, and a new group needs no settle time.
@@ -203,6 +254,15 @@ class LocalKafka:
             )
         )
         return path
+
+    def _other_port(self, taken: set[int]) -> int:
+        # The caller chose `port` with free_port() and closed it, so the kernel may offer it again:
+        # two listeners on one port make StorageTool and the broker refuse the configuration.
+        for _ in range(CONTROLLER_PORT_ATTEMPTS):
+            port = self.choose_port()
+            if port not in taken:
+                return port
+        raise KafkaStartError(f"no port for the controller other than the broker's {self.port}")
 
     def _java(self, classpath: str, main: str, *args: str) -> None:
         result = subprocess.run(["java", "-cp", classpath, main, *args], capture_output=True, text=True)
@@ -235,12 +295,12 @@ def _alive(pid: int) -> bool:
         return True
 
 
-async def _answers_metadata(bootstrap_servers: str) -> bool:
+async def _answers_metadata(connection: KafkaConnection) -> bool:
     # While the broker boots, every probe fails to connect; aiokafka would log each one as an error.
     aiokafka_logger = logging.getLogger("aiokafka")
     previous_level = aiokafka_logger.level
     aiokafka_logger.setLevel(logging.CRITICAL)
-    client = AIOKafkaClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=2000)
+    client = AIOKafkaClient(**connection.client_options(), request_timeout_ms=2000)
     try:
         await client.bootstrap()
         metadata = await client.fetch_all_metadata()

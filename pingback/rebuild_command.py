@@ -9,8 +9,8 @@ The design is "reset with the workers stopped, then serve nothing partial":
 3. Run the worker, the very code of `pingback worker`, with its API on --port. Until it has folded
    everything that was in the event topics when it started, the API answers 503 with Retry-After
    (the catch-up gating of `streams.live_state`), never a partial figure. Progress shows the events
-   remaining, from the group's lag; "rebuild complete: N events in S s" ends it, and the command
-   exits 0, or with --serve goes on as a normal worker.
+   remaining, from the group's lag; "rebuild complete: N events in S s" (N: the events it folded
+   or dead-lettered) ends it, and the command exits 0, or with --serve goes on as a normal worker.
 
 Exit status: 0 complete; 1 the worker stopped before it was (running `pingback rebuild` again
 starts over; starting the workers instead resumes the replay, still gated); 2 refused or failed
@@ -27,6 +27,7 @@ import time
 from aiokafka.errors import KafkaConnectionError, KafkaError
 
 from pingback.worker_command import add_worker_arguments, worker_settings
+from streams.kafka_preflight import connection_problem
 from streams.reset import (
     EventLog,
     UnsafeDataDir,
@@ -50,13 +51,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         port_help="HTTP port of the rebuilding worker, which answers 503 until complete",
         data_dir_help="local state to delete and rebuild",
     )
-    rebuild.set_defaults(run=_run)
+    rebuild.set_defaults(run=_run)  # checks Kafka itself, after the refusals that need none
 
 
 def _run(args: argparse.Namespace) -> int:
     settings = worker_settings(args)
     if not args.yes and not sys.stdin.isatty():
         return _refuse("standard input is not a terminal, so there is no one to confirm; pass --yes to rebuild")
+    problem = asyncio.run(connection_problem(settings.kafka))
+    if problem is not None:
+        return _refuse(f"cannot reach Kafka at {settings.bootstrap_servers}: {problem}")
     try:
         members, log = asyncio.run(_preflight(settings))
     except KafkaConnectionError:

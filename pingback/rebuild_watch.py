@@ -3,7 +3,9 @@
 Complete means two things at once: the group has committed every offset that was in the event
 topics when the rebuild started (every record then present is folded), and the worker says it is
 ready, so its catch-up gating (`streams.live_state`) has released every partition and the API
-answers with whole figures. Until then the API answers 503 with Retry-After.
+answers with whole figures. Until then the API answers 503 with Retry-After. The end line counts
+the events the worker folded or dead-lettered by then, from its own metrics: what was replayed,
+not what the topics held when it started.
 
 This runs inside the worker (a `streams.worker.Supervisor`), where stdout and stderr are redirected
 to the log: it writes to the streams it was given before the worker started.
@@ -20,6 +22,7 @@ from aiokafka.errors import KafkaError
 
 from api.ports import Readiness
 from pingback.progress import progress_bar
+from streams.metrics import ProcessorMetrics
 from streams.reset import EventLog
 from streams.settings import Settings
 
@@ -34,9 +37,9 @@ class RebuildWatch:
         self._out, self._err = out, err
         self.complete = False
 
-    async def __call__(self, readiness: Readiness) -> bool:
+    async def __call__(self, readiness: Readiness, metrics: ProcessorMetrics) -> bool:
         """Wait until the rebuild is complete, showing progress; then whether to keep serving."""
-        admin = AIOKafkaAdminClient(bootstrap_servers=self._settings.bootstrap_list)
+        admin = AIOKafkaAdminClient(**self._settings.kafka.client_options())
         await admin.start()
         bar = progress_bar(file=self._err, total=self._log.records, unit=" events", unit_scale=True, desc="rebuild")
         try:
@@ -53,7 +56,8 @@ class RebuildWatch:
             await admin.close()
         self.complete = True
         elapsed_s = time.monotonic() - self._started
-        print(f"rebuild complete: {self._log.records:,} events in {elapsed_s:.1f} s", file=self._out, flush=True)
+        replayed = metrics.handled()
+        print(f"rebuild complete: {replayed:,} events in {elapsed_s:.1f} s", file=self._out, flush=True)
         return self._serve
 
     async def _remaining(self, admin: AIOKafkaAdminClient) -> int | None:

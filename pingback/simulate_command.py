@@ -69,7 +69,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=150.0,
         help="conversations per account per day in that history (default 150)",
     )
-    simulate.set_defaults(run=_run)
+    simulate.set_defaults(run=_run, uses_kafka=True)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -95,7 +95,7 @@ async def _simulate(
     settings: Settings, simulator: TrafficSimulator, duration: float | None, progress: Progress
 ) -> None:
     await ensure_topics(settings)  # with the partition count the workers expect, not the broker's default
-    producer = AIOKafkaProducer(bootstrap_servers=settings.bootstrap_list, linger_ms=20, acks="all")
+    producer = AIOKafkaProducer(**settings.kafka.client_options(), linger_ms=20, acks="all")
     await producer.start()
     try:
         await _send(producer, simulator.backfill(), progress, backfill=True)

@@ -25,7 +25,7 @@ def worker_settings(args: argparse.Namespace) -> Settings:
 def register(subparsers: argparse._SubParsersAction) -> None:
     worker = subparsers.add_parser("worker", help="run the stream processor with the HTTP API")
     add_worker_arguments(worker, port_help="HTTP port", data_dir_help="local state")
-    worker.set_defaults(run=_run)
+    worker.set_defaults(run=_run, uses_kafka=True)
 
 
 def _run(args: argparse.Namespace) -> int:

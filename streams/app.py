@@ -5,13 +5,30 @@ from __future__ import annotations
 import faust
 import mode.loop
 
+from streams.kafka_connection import KafkaConnection
 from streams.settings import Settings
+
+
+def broker_credentials(kafka: KafkaConnection) -> faust.types.auth.CredentialsT | None:
+    """Faust's form of our connection's security: its consumer, producers and admin all use it."""
+    if kafka.uses_sasl:
+        assert kafka.sasl_password is not None  # KafkaConnection checks it
+        return faust.SASLCredentials(
+            username=kafka.sasl_username,
+            password=kafka.sasl_password.reveal(),
+            ssl_context=kafka.ssl_context(),  # None: SASL_PLAINTEXT
+            mechanism=kafka.sasl_mechanism,
+        )
+    context = kafka.ssl_context()
+    return None if context is None else faust.SSLCredentials(context)
 
 
 def create_faust_app(settings: Settings) -> faust.App:
     return faust.App(
         settings.app_id,
-        broker=[f"kafka://{server}" for server in settings.bootstrap_list],
+        broker=[f"kafka://{server}" for server in settings.kafka.bootstrap_list],
+        broker_credentials=broker_credentials(settings.kafka),
+        broker_client_id=settings.kafka.client_id,
         store=settings.store,
         datadir=str(settings.data_dir),
         topic_partitions=settings.partitions,

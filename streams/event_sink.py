@@ -67,7 +67,7 @@ class KafkaEventSink:
                 raise NotReady(KAFKA_RETRY_AFTER_S, "this worker is shutting down; send the events again")
             if self._producer is None:
                 producer = AIOKafkaProducer(
-                    bootstrap_servers=self._settings.bootstrap_list,
+                    **self._settings.kafka.client_options(),
                     acks="all",
                     linger_ms=1,
                     request_timeout_ms=int(SEND_TIMEOUT_S * 1000),

@@ -16,6 +16,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from api.keys import ApiKey, decode_key_record
 from api.ports import RETRY_AFTER_S, NotReady
+from streams.kafka_connection import KafkaConnection
 
 log = logging.getLogger(__name__)
 # The keys topic is small: a worker has read it a second or so after it starts.
@@ -24,8 +25,8 @@ log = logging.getLogger(__name__)
 class KeyRing:
     """`api.ports.KeyLookup` kept current by following the keys topic."""
 
-    def __init__(self, *, bootstrap_servers: list[str], topic: str) -> None:
-        self._bootstrap_servers = bootstrap_servers
+    def __init__(self, *, kafka: KafkaConnection, topic: str) -> None:
+        self._kafka = kafka
         self._topic = topic
         self._keys: dict[str, ApiKey] = {}
         self.loaded = asyncio.Event()  # set once everything present at start-up has been read
@@ -41,7 +42,7 @@ class KeyRing:
     async def follow(self, *, until_loaded: bool = False) -> None:
         """Read the topic from the start and keep following it (or stop once caught up)."""
         consumer = AIOKafkaConsumer(
-            bootstrap_servers=self._bootstrap_servers,
+            **self._kafka.client_options(),
             group_id=None,
             enable_auto_commit=False,
             auto_offset_reset="earliest",

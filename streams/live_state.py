@@ -110,9 +110,10 @@ class LiveState:
         self.check_serving(account_id)
         return self.views.overview(account_id, now_us)
 
-    def report(self, account_id: str, query: ReportQuery) -> Report:
+    def prepare_report(self, account_id: str, query: ReportQuery) -> Callable[[], Report]:
+        """On the event loop: checked here, computed by the returned function (in a report thread)."""
         self.check_serving(account_id)
-        return self.views.report(account_id, query)
+        return self.views.prepare_report(account_id, query)
 
     def agents_now(self, account_id: str, now_us: int) -> AgentsNow:
         self.check_serving(account_id)

@@ -52,6 +52,12 @@ class ProcessorMetrics:
             registry=registry,
         )
 
+    def handled(self) -> int:
+        """Records folded or dead-lettered since the worker started (a rerouted one counts once it is folded)."""
+        counters = (self.processed, self.rejected)
+        samples = (sample for counter in counters for family in counter.collect() for sample in family.samples)
+        return int(sum(sample.value for sample in samples if sample.name.endswith("_total")))
+
     async def count_changelog_record(self, event: object) -> None:
         """A table's `on_changelog_event` receiver."""
         self.changelog_recovered.inc()

@@ -79,7 +79,7 @@ class Progress:
     async def committed_offsets(self) -> dict[TopicPartition, int]:
         """The consumer group's committed offsets (partitions never committed are absent)."""
         if self._admin is None:
-            self._admin = AIOKafkaAdminClient(bootstrap_servers=self.settings.bootstrap_list)
+            self._admin = AIOKafkaAdminClient(**self.settings.kafka.client_options())
             await self._admin.start()
         offsets = await asyncio.wait_for(self._admin.list_consumer_group_offsets(self.settings.app_id), ADMIN_TIMEOUT_S)
         return {(tp.topic, tp.partition): meta.offset for tp, meta in offsets.items() if meta.offset >= 0}

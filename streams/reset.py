@@ -62,7 +62,7 @@ def changelog_topics(settings: Settings) -> list[str]:
 
 async def group_members(settings: Settings) -> list[str]:
     """`client_id@host` of every live member of the worker's consumer group (none: no worker runs)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.bootstrap_list)
+    admin = AIOKafkaAdminClient(**settings.kafka.client_options())
 
     async def describe() -> list[str]:
         members = []
@@ -83,7 +83,7 @@ async def group_members(settings: Settings) -> list[str]:
 
 
 async def read_event_log(settings: Settings) -> EventLog:
-    consumer = AIOKafkaConsumer(bootstrap_servers=settings.bootstrap_list, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(**settings.kafka.client_options(), enable_auto_commit=False)
     await consumer.start()
     try:
         partitions = _event_partitions(settings)
@@ -100,9 +100,7 @@ async def rewind_group(settings: Settings, log: EventLog) -> None:
     aiokafka has no DeleteGroups call; committing the start offsets has the same effect on the
     event topics (a group without members accepts commits from a client that did not join it).
     """
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=settings.bootstrap_list, group_id=settings.app_id, enable_auto_commit=False
-    )
+    consumer = AIOKafkaConsumer(**settings.kafka.client_options(), group_id=settings.app_id, enable_auto_commit=False)
     await consumer.start()
     try:
         consumer.assign(list(log.start))
@@ -117,7 +115,7 @@ async def delete_changelogs(settings: Settings) -> list[str]:
     The worker recreates them at start; doing that while a deletion is still under way would fail
     or, worse, keep old records. Returns the topics that existed.
     """
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.bootstrap_list)
+    admin = AIOKafkaAdminClient(**settings.kafka.client_options())
     await admin.start()
     try:
         present = [topic for topic in changelog_topics(settings) if topic in set(await admin.list_topics())]

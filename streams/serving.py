@@ -28,15 +28,16 @@ class OverviewRouter:
         self._ensure_local(account_id)
         return self._state.overview(account_id, self._clock_us())
 
-    async def report(self, account_id: str, query: ReportQuery) -> Report:
+    def prepare_report(self, account_id: str, query: ReportQuery) -> Callable[[], Report]:
         self._ensure_local(account_id)
-        return self._state.report(account_id, query)
+        return self._state.prepare_report(account_id, query)
 
     async def agents_now(self, account_id: str) -> AgentsNow:
         self._ensure_local(account_id)
         return self._state.agents_now(account_id, self._clock_us())
 
     def version(self, account_id: str) -> int:
+        """`ChangeSource.version` and `ReportSource.version` (the views' version covers both)."""
         self._ensure_local(account_id)
         return self._state.version(account_id, self._clock_us())
 

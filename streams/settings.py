@@ -11,15 +11,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from events.topics import AGENT_TOPIC, CONVERSATION_TOPIC
-
-
-class ConfigError(ValueError):
-    """A setting is present but unusable; the message names the variable."""
+from streams.environ import ConfigError as ConfigError  # re-exported: the error of every setting
+from streams.environ import Environ
+from streams.kafka_connection import KafkaConnection
 
 
 @dataclass(frozen=True)
 class Settings:
-    bootstrap_servers: str = "127.0.0.1:9092"
+    kafka: KafkaConnection = field(default_factory=KafkaConnection)  # every Kafka client connects so
     app_id: str = "pingback-metrics"
     conversation_topic: str = CONVERSATION_TOPIC
     agent_topic: str = AGENT_TOPIC
@@ -58,37 +57,21 @@ class Settings:
     dead_letter_keep_bytes: int = 64 * 1024
     # A partition with records waiting and none processed for this long makes the worker unhealthy.
     stall_s: int = 60
+    # Threads computing reports off the event loop, and the report computations (queued or
+    # running) one account, and all accounts together, may have before a request gets 429.
+    report_threads: int = 2
+    report_concurrency_per_account: int = 2
+    report_queue_limit: int = 16
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
         defaults = cls()
-
-        def text(name: str, default: str) -> str:
-            return env.get(name, default) or default
-
-        def flag(name: str, default: bool) -> bool:
-            raw = env.get(name)
-            if raw in (None, ""):
-                return default
-            if raw not in ("0", "1"):
-                raise ConfigError(f"{name} must be 0 or 1, got {raw!r}")
-            return raw == "1"
-
-        def number(name: str, default: int, minimum: int) -> int:
-            raw = env.get(name)
-            if raw in (None, ""):
-                return default
-            try:
-                value = int(raw)
-            except ValueError:
-                raise ConfigError(f"{name} must be an integer, got {raw!r}") from None
-            if value < minimum:
-                raise ConfigError(f"{name} must be at least {minimum}, got {value}")
-            return value
+        read = Environ(env)
+        text, flag, number = read.text, read.flag, read.number
 
         return cls(
-            bootstrap_servers=text("KAFKA_BOOTSTRAP_SERVERS", defaults.bootstrap_servers),
+            kafka=KafkaConnection.from_environ(env),
             app_id=text("PINGBACK_APP_ID", defaults.app_id),
             conversation_topic=text("PINGBACK_CONVERSATION_TOPIC", defaults.conversation_topic),
             agent_topic=text("PINGBACK_AGENT_TOPIC", defaults.agent_topic),
@@ -119,6 +102,11 @@ class Settings:
             uvloop=flag("PINGBACK_UVLOOP", defaults.uvloop),
             dead_letter_keep_bytes=number("PINGBACK_DEAD_LETTER_KEEP_BYTES", defaults.dead_letter_keep_bytes, 0),
             stall_s=number("PINGBACK_STALL_SECONDS", defaults.stall_s, 1),
+            report_threads=number("PINGBACK_REPORT_THREADS", defaults.report_threads, 1),
+            report_concurrency_per_account=number(
+                "PINGBACK_REPORT_CONCURRENCY_PER_ACCOUNT", defaults.report_concurrency_per_account, 1
+            ),
+            report_queue_limit=number("PINGBACK_REPORT_QUEUE_LIMIT", defaults.report_queue_limit, 1),
         )
 
     @property
@@ -126,5 +114,6 @@ class Settings:
         return self.advertised_url or f"http://{self.web_host}:{self.web_port}"
 
     @property
-    def bootstrap_list(self) -> list[str]:
-        return [server.strip() for server in self.bootstrap_servers.split(",") if server.strip()]
+    def bootstrap_servers(self) -> str:
+        """Where Kafka is, for messages (how to connect is `kafka`)."""
+        return self.kafka.bootstrap_servers

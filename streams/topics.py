@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
@@ -41,7 +42,7 @@ def topic_specs(settings: Settings) -> list[TopicSpec]:
 
 async def ensure_topics(settings: Settings) -> None:
     """Create missing topics; refuse to run on event topics with the wrong partition count."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.bootstrap_list)
+    admin = AIOKafkaAdminClient(**settings.kafka.client_options())
     await admin.start()
     try:
         specs = topic_specs(settings)
@@ -54,7 +55,10 @@ async def ensure_topics(settings: Settings) -> None:
                 )
             except TopicAlreadyExistsError:
                 pass  # another worker or the importer created it first: fine
-        for topic in await _describe_when_visible(admin, [settings.conversation_topic, settings.agent_topic]):
+            await _wait_until_served(settings, missing)
+        for topic in await _describe_when_led(admin, [spec.name for spec in specs]):
+            if topic["topic"] not in (settings.conversation_topic, settings.agent_topic):
+                continue
             count = len(topic["partitions"])
             if count != settings.partitions:
                 raise TopicLayoutError(
@@ -65,11 +69,24 @@ async def ensure_topics(settings: Settings) -> None:
         await admin.close()
 
 
-async def _describe_when_visible(admin: AIOKafkaAdminClient, names: list[str], attempts: int = 50) -> list[dict]:
-    """Describe `names`, waiting out the moment after creation when metadata shows no partitions yet."""
+async def _wait_until_served(settings: Settings, created: list[TopicSpec]) -> None:
+    """Until each new partition's leader answers for it: a broker that has just started may name a
+    leader before it serves the partition, and the first producer then logs NotLeaderForPartition."""
+    consumer = AIOKafkaConsumer(**settings.kafka.client_options(), enable_auto_commit=False)
+    await consumer.start()
+    try:
+        partitions = [TopicPartition(spec.name, p) for spec in created for p in range(spec.partitions)]
+        await consumer.end_offsets(partitions)  # answered by each partition's leader, once it serves it
+    finally:
+        await consumer.stop()
+
+
+async def _describe_when_led(admin: AIOKafkaAdminClient, names: list[str], attempts: int = 50) -> list[dict]:
+    """Describe `names`, waiting out the moment after creation when metadata shows no partitions, or
+    partitions without a leader yet: a producer sending then gets NotLeaderForPartition and logs it."""
     for _ in range(attempts):
         described = await admin.describe_topics(names)
-        if all(topic["partitions"] for topic in described):
+        if all(topic["partitions"] and all(p["leader"] >= 0 for p in topic["partitions"]) for topic in described):
             return described
         await asyncio.sleep(0.1)
     return described

@@ -27,6 +27,7 @@ from api.connections import ConnectionLimits, make_descriptor_room, uvicorn_opti
 from api.ingest import IngestSettings
 from api.ports import Readiness
 from api.report import ReportSettings
+from api.report_pool import ReportLimits
 from api.stream import StreamSettings
 from streams.app import create_faust_app, use_event_loop
 from streams.event_sink import KafkaEventSink
@@ -41,9 +42,9 @@ from streams.settings import Settings
 from streams.topics import ensure_topics
 from streams.topology import build_topology, wall_clock_us
 
-# Rebuild mode (pingback.rebuild_command): a coroutine run beside the worker and given its readiness.
-# It returns whether the worker goes on running; if not, the worker stops just as on SIGTERM.
-Supervisor = Callable[[Readiness], Awaitable[bool]]
+# Rebuild mode (pingback.rebuild_command): a coroutine run beside the worker and given its readiness
+# and metrics. It returns whether the worker goes on running; if not, the worker stops just as on SIGTERM.
+Supervisor = Callable[[Readiness, ProcessorMetrics], Awaitable[bool]]
 
 
 def build_worker_app(settings: Settings, supervisor: Supervisor | None = None) -> faust.App:
@@ -54,13 +55,14 @@ def build_worker_app(settings: Settings, supervisor: Supervisor | None = None) -
         partition_of=partitioner(settings.partitions),
         lease=Lease(session_timeout_s=settings.session_timeout_s),
     )
-    keyring = KeyRing(bootstrap_servers=settings.bootstrap_list, topic=settings.keys_topic)
+    keyring = KeyRing(kafka=settings.kafka, topic=settings.keys_topic)
     # Every worker takes events over HTTP: producing needs no partition ownership.
     sink = KafkaEventSink(settings)
 
     # -- the app, and its topics → tables → agent → hooks → timers (streams.topology)
     app = create_faust_app(settings)
-    topology = build_topology(app, settings, state=state, metrics=ProcessorMetrics(registry))
+    metrics = ProcessorMetrics(registry)
+    topology = build_topology(app, settings, state=state, metrics=metrics)
     readiness = WorkerReadiness(state, keyring, topology.progress.detector)
 
     # -- the API, served by uvicorn inside the worker
@@ -76,7 +78,7 @@ def build_worker_app(settings: Settings, supervisor: Supervisor | None = None) -
             max_relayed_per_account=settings.max_relayed_streams_per_account,
             max_relayed=settings.max_relayed_streams,
         ),
-        reports=(router, ReportSettings(retention_us=settings.retention_days * DAY_US, clock_us=wall_clock_us)),
+        reports=(router, report_settings(settings)),
         ingest=IngestSettings(sink=sink, max_ahead_us=settings.max_ahead_s * SECOND_US, clock_us=wall_clock_us),
         agents=router,
     )
@@ -91,12 +93,23 @@ def build_worker_app(settings: Settings, supervisor: Supervisor | None = None) -
     serve_asgi(app, api, host=settings.web_host, port=settings.web_port, **uvicorn_options(limits))
 
     # -- tasks and shutdown
-    lifecycle = _Lifecycle(keyring=keyring, sink=sink, api=api, readiness=readiness, supervisor=supervisor)
+    lifecycle = _Lifecycle(
+        keyring=keyring, sink=sink, api=api, readiness=readiness, metrics=metrics, supervisor=supervisor
+    )
     app.task(lifecycle.follow_keys)
     if supervisor is not None:
         app.task(lifecycle.supervise)
     app.on_before_shutdown.connect(lifecycle.before_shutdown)
     return app
+
+
+def report_settings(settings: Settings) -> ReportSettings:
+    limits = ReportLimits(
+        threads=settings.report_threads,
+        per_account=settings.report_concurrency_per_account,
+        total=settings.report_queue_limit,
+    )
+    return ReportSettings(retention_us=settings.retention_days * DAY_US, clock_us=wall_clock_us, limits=limits)
 
 
 class _Lifecycle:
@@ -109,17 +122,18 @@ class _Lifecycle:
         sink: KafkaEventSink,
         api: Starlette,
         readiness: Readiness,
+        metrics: ProcessorMetrics,
         supervisor: Supervisor | None,
     ) -> None:
         self._keyring, self._sink, self._api, self._readiness = keyring, sink, api, readiness
-        self._supervisor = supervisor
+        self._metrics, self._supervisor = metrics, supervisor
 
     async def follow_keys(self) -> None:
         await self._keyring.follow()
 
     async def supervise(self) -> None:
         assert self._supervisor is not None
-        if not await self._supervisor(self._readiness):
+        if not await self._supervisor(self._readiness, self._metrics):
             os.kill(os.getpid(), signal.SIGTERM)
 
     async def before_shutdown(self, sender: object, **kwargs: object) -> None:

@@ -2,37 +2,66 @@
 test_fact_tables_contract.py).
 
 If a faust-streaming upgrade renames, re-signs or changes one of them, a test here fails and
-names it; nothing is skipped. The broker side alone is stubbed: `_wait_next_records` (the fetch)
-and `highwater` (the broker's end offsets); everything else is the installed Faust.
+names it; nothing is skipped. Only the broker is faked, where Faust meets aiokafka
+(tests/support/consumer_fake.py): Faust's own `_wait_next_records` asks its consumer thread for the
+active partitions, and Faust's `_drain_messages` loop drives `getmany` where a test says so.
 """
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import inspect
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+import aiokafka
 import faust
 import pytest
-from aiokafka.structs import ConsumerRecord
+from aiokafka.consumer.fetcher import Fetcher as AiokafkaFetcher
+from aiokafka.consumer.subscription_state import SubscriptionState
+from aiokafka.structs import ConsumerRecord, OffsetAndMetadata
 from faust.transport.consumer import Consumer as FaustConsumer
 from faust.transport.drivers import aiokafka as aiokafka_driver
 from faust.types import TP, Message
 
 from streams.delivery import BatchConsumer, Redeliver, deliver_in_batches
+from tests.support.consumer_fake import FakeFetcher, FakeKafkaConsumer, start_consumer_thread
 
 EVENTS, CHANGELOG = "events", "app-facts-changelog"
+ASSIGNED = [TP(EVENTS, 0), TP(EVENTS, 1), TP(CHANGELOG, 0)]
+# A deadline for a consumer that never gets there, never a budget.
+LONG_S = 30.0
 
 
 def record(topic: str, partition: int, offset: int) -> ConsumerRecord:
     return ConsumerRecord(topic, partition, offset, 0, 0, b"k", f"v{offset}".encode(), None, 1, 2, ())
 
 
+def records(tp: TP, offsets: Sequence[int] | range) -> list[ConsumerRecord]:
+    return [record(tp.topic, tp.partition, offset) for offset in offsets]
+
+
+def _committed(offset: int) -> OffsetAndMetadata:
+    return OffsetAndMetadata(offset, "")
+
+
+async def eventually(condition: Callable[[], bool]) -> None:
+    async with asyncio.timeout(LONG_S):
+        while not condition():
+            await asyncio.sleep(0.005)
+
+
 class Harness:
-    def __init__(self, tmp_path: Path) -> None:
-        self.app = faust.App("contract", broker="kafka://127.0.0.1:1", store="memory://", datadir=str(tmp_path))
+    def __init__(self, tmp_path: Path, commit_every: int) -> None:
+        self.app = faust.App(
+            "contract",
+            broker="kafka://127.0.0.1:1",
+            store="memory://",
+            datadir=str(tmp_path),
+            broker_commit_every=commit_every,
+        )
         self.batches: list[list[tuple[str, int, int]]] = []
         self.topic = self.app.topic(EVENTS)
         deliver_in_batches(self.app, self.topic, self.handler)
@@ -40,32 +69,47 @@ class Harness:
         consumer = self.app.consumer
         assert isinstance(consumer, BatchConsumer), type(consumer)  # the transport hook made our consumer
         self.consumer: BatchConsumer = consumer
-        self.consumer.highwater = lambda tp: 100  # type: ignore[method-assign]  # the broker's end offset
-        self.fetches: list[dict[TP, list[ConsumerRecord]]] = []
-        self.on_handler: Any = None
+        self.kafka = FakeKafkaConsumer(assignment=ASSIGNED, highwater=100)
+        self.on_handler: Any = None  # called (and awaited when it answers an awaitable) as the handler runs
         self.held: set[TP] = set()  # what the handler answers: partitions whose records stay unacknowledged
 
     async def handler(self, messages: Sequence[Message]) -> set[TP]:
         self.batches.append([(m.topic, m.partition, m.offset) for m in messages])
         if self.on_handler:
-            self.on_handler()
+            waiting = self.on_handler()
+            if inspect.isawaitable(waiting):
+                await waiting
         return self.held
 
-    async def _wait_next_records(self, timeout: float) -> tuple[dict[TP, list[ConsumerRecord]], None]:
-        return self.fetches.pop(0), None
-
-    async def fetch(self, records: dict[TP, list[ConsumerRecord]]) -> list[tuple[TP, Message]]:
-        """One `getmany` as `_drain_messages` runs it: what comes out one by one."""
-        self.fetches.append(records)
-        self.consumer._wait_next_records = self._wait_next_records  # type: ignore[method-assign]
+    async def fetch(self, fed: dict[TP, list[ConsumerRecord]]) -> list[tuple[TP, Message]]:
+        """The records arrive from the broker and one `getmany` runs: what comes out one by one."""
+        self.kafka._fetcher.feed(fed)
         return [item async for item in self.consumer.getmany(timeout=1.0)]
 
 
-@pytest.fixture
-async def harness(tmp_path: Path) -> Harness:
-    harness = Harness(tmp_path)
+async def _harness(tmp_path: Path, commit_every: int) -> AsyncIterator[Harness]:
+    harness = Harness(tmp_path, commit_every)
     await harness.app.topics._update_indices()  # what subscribing does: enables acks per topic
-    return harness
+    await start_consumer_thread(harness.consumer, harness.kafka)
+    harness.consumer.resume_partitions(ASSIGNED)  # what recovery does once the assignment is read
+    yield harness
+    await harness.app._fetcher.stop()
+    await harness.consumer._thread.stop()
+
+
+@pytest.fixture
+async def harness(tmp_path: Path) -> AsyncIterator[Harness]:
+    async for made in _harness(tmp_path, commit_every=10_000):  # Faust's default: no commit in these tests
+        yield made
+
+
+COMMIT_EVERY = 4
+
+
+@pytest.fixture
+async def committing(tmp_path: Path) -> AsyncIterator[Harness]:
+    async for made in _harness(tmp_path, commit_every=COMMIT_EVERY):
+        yield made
 
 
 def test_drain_messages_fetches_through_getmany_and_awaits_each_record() -> None:
@@ -136,18 +180,13 @@ async def test_a_batch_the_handler_redelivers_is_sought_back_unacknowledged_and_
     harness: Harness,
 ) -> None:
     consumer, p0, p1 = harness.consumer, TP(EVENTS, 0), TP(EVENTS, 1)
-    sought: list[tuple[TP, int]] = []
-
-    async def _seek(tp: TP, offset: int) -> None:  # the broker side of `Consumer.seek`
-        sought.append((tp, offset))
 
     def redeliver() -> None:
         raise Redeliver
 
-    consumer._seek = _seek  # type: ignore[method-assign]
     harness.on_handler = redeliver
     await harness.fetch({p0: [record(EVENTS, 0, o) for o in (5, 6, 7)], p1: [record(EVENTS, 1, 0)]})
-    assert sought == [(p0, 5), (p1, 0)]
+    assert harness.kafka.sought == [(p0, 5), (p1, 0)]  # through Faust's consumer thread to aiokafka's seek
     assert not consumer._acked[p0] and not consumer._acked[p1]
     assert consumer._read_offset[p0] == 5 and consumer._read_offset[p1] is None  # so the refetch is not dropped
     harness.on_handler = None
@@ -167,20 +206,15 @@ async def test_a_refetch_is_dropped_and_a_gap_recorded(harness: Harness) -> None
 async def test_records_fetched_while_the_flow_is_stopped_are_dropped_and_the_position_sought_back(
     harness: Harness,
 ) -> None:
-    consumer, tp = harness.consumer, TP(EVENTS, 0)
-    sought: list[bool] = []
-
-    async def perform_seek() -> None:  # the broker side: seek to the committed offsets
-        sought.append(True)
-
-    async def fetched_during_revocation(timeout: float) -> tuple[dict[TP, list[ConsumerRecord]], None]:
-        consumer.stop_flow()  # a revocation began while the fetch was out
-        return {tp: [record(EVENTS, 0, 0)]}, None
-
-    consumer.perform_seek = perform_seek  # type: ignore[method-assign]
-    consumer._wait_next_records = fetched_during_revocation  # type: ignore[method-assign]
-    assert [item async for item in consumer.getmany(timeout=1.0)] == []
-    assert sought == [True] and harness.batches == [] and not consumer._acked[tp]
+    consumer, kafka, tp = harness.consumer, harness.kafka, TP(EVENTS, 0)
+    await kafka.commit({tp: _committed(7)})  # where the group's offsets stand
+    fetching = asyncio.create_task(harness.fetch({}))
+    await eventually(lambda: len(kafka._fetcher.asked) == 1)  # the fetch is out...
+    consumer.stop_flow()  # ...when a revocation begins
+    kafka._fetcher.feed({tp: records(tp, [7, 8])})
+    assert await fetching == []
+    assert harness.batches == [] and not consumer._acked[tp]
+    assert consumer._read_offset[tp] == 7  # sought back to the committed offset, through Faust's thread
 
 
 @pytest.mark.parametrize("rebalance", ["new generation", "flow suspended"])
@@ -202,3 +236,80 @@ async def test_other_topics_keep_faust_s_per_record_path(harness: Harness) -> No
     )
     assert [(tp, m.offset) for tp, m in yielded] == [(changelog, 0), (changelog, 1), (changelog, 2)]
     assert harness.batches == [[(EVENTS, 0, 0)]]
+
+
+def test_the_fake_fetcher_takes_what_aiokafka_s_takes_and_faust_reads_what_aiokafka_has() -> None:
+    # What Faust's `_fetch_records` calls on the aiokafka consumer; the fake stands in for exactly that.
+    def shape(function: Any) -> list[tuple[str, object]]:
+        return [(name, parameter.default) for name, parameter in inspect.signature(function).parameters.items()]
+
+    assert shape(FakeFetcher.fetched_records) == shape(AiokafkaFetcher.fetched_records)
+    assert callable(SubscriptionState.fetch_context)
+    fetch = inspect.getsource(aiokafka_driver.AIOKafkaConsumerThread._fetch_records)
+    assert "consumer._fetcher" in fetch and "fetcher.fetched_records(" in fetch
+    assert "fetcher._subscriptions.fetch_context()" in fetch
+    for name in ("assignment", "highwater", "commit", "seek", "seek_to_committed", "start", "stop"):
+        assert callable(getattr(aiokafka.AIOKafkaConsumer, name)), name
+        assert callable(getattr(FakeKafkaConsumer, name)), name
+
+
+async def test_the_drain_loop_hands_each_fetch_to_the_handler_and_commits_once_enough_are_acked(
+    committing: Harness,
+) -> None:
+    consumer, kafka, tp = committing.consumer, committing.kafka, TP(EVENTS, 0)
+    await committing.app._fetcher.start()  # Faust's fetcher service: `_drain_messages` over `getmany`
+    kafka._fetcher.feed({tp: records(tp, range(3))})
+    await eventually(lambda: len(committing.batches) == 1)
+    assert kafka.commits == [] and consumer._n_acked == 3  # under the threshold: nothing committed yet
+    kafka._fetcher.feed({tp: records(tp, range(3, 5))})
+    await eventually(lambda: len(committing.batches) == 2)
+    await eventually(lambda: kafka.commits != [])
+    assert kafka.commits == [{tp: 5}]  # 5 acks >= 4: the batch committed all it folded, once
+    assert consumer._n_acked == 0
+    assert committing.batches == [[(EVENTS, 0, o) for o in range(3)], [(EVENTS, 0, 3), (EVENTS, 0, 4)]]
+
+
+async def test_a_paused_partition_is_not_fetched(harness: Harness) -> None:
+    p0, p1 = TP(EVENTS, 0), TP(EVENTS, 1)
+    harness.consumer.pause_partitions({p1})
+    await harness.fetch({p0: records(p0, [0]), p1: records(p1, [0])})
+    assert harness.kafka._fetcher.asked == [frozenset({p0, TP(CHANGELOG, 0)})]
+    assert harness.batches == [[(EVENTS, 0, 0)]]
+
+
+@pytest.mark.parametrize("topic", [EVENTS, CHANGELOG])
+@pytest.mark.parametrize("while_fetching", ["paused", "buffer full"])
+async def test_records_of_a_partition_that_left_the_active_ones_mid_fetch_come_only_from_a_full_buffer(
+    harness: Harness, topic: str, while_fetching: str
+) -> None:
+    # `_wait_next_records` answers Faust's live set of active partitions: a partition paused while the
+    # fetch was out is dropped, one whose stream buffer filled (Faust's `on_buffer_full`) still delivered.
+    consumer, tp = harness.consumer, TP(topic, 0)
+    fetching = asyncio.create_task(harness.fetch({}))
+    await eventually(lambda: len(harness.kafka._fetcher.asked) == 1)
+    if while_fetching == "paused":
+        consumer.pause_partitions({tp})
+    else:
+        consumer.on_buffer_full(tp)
+    harness.kafka._fetcher.feed({tp: records(tp, [0, 1])})
+    yielded = await fetching
+    delivered = [entry for batch in harness.batches for entry in batch]
+    delivered += [(message.topic, message.partition, message.offset) for _, message in yielded]
+    assert delivered == ([] if while_fetching == "paused" else [(topic, 0, 0), (topic, 0, 1)])
+
+
+async def test_wait_empty_waits_for_the_batch_in_flight_and_then_commits_it(harness: Harness) -> None:
+    consumer, kafka, tp = harness.consumer, harness.kafka, TP(EVENTS, 0)
+    folded = asyncio.Event()
+    harness.on_handler = folded.wait  # the handler is folding the batch until the test says
+    await harness.app._fetcher.start()
+    kafka._fetcher.feed({tp: records(tp, range(3))})
+    await eventually(lambda: len(harness.batches) == 1)
+    waiting = asyncio.create_task(consumer.wait_empty())  # a rebalance waits for what is in flight
+    await eventually(lambda: consumer._waiting_for_ack is not None)  # it saw the batch and waits for acks
+    assert not waiting.done() and len(consumer._unacked_messages) == 3
+    folded.set()
+    async with asyncio.timeout(LONG_S):
+        await waiting
+    assert not consumer._unacked_messages
+    assert kafka.commits[-1] == {tp: 3}  # and committed the batch before the partitions move

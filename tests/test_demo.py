@@ -51,6 +51,8 @@ def test_make_demo_serves_figures_and_ctrl_c_leaves_nothing_running(tmp_path: Pa
         os.killpg(demo.pid, signal.SIGINT)  # what Ctrl-C in a terminal does: the whole foreground group
         rest, _ = demo.communicate(timeout=120)
     assert "nothing left running" in rest, "".join(output) + rest
+    # A newcomer's first screen: no retried produce on topics created a moment before (issue #23).
+    assert "NotLeaderForPartition" not in "".join(output), "".join(output)
     pids = [int(pid) for pid in re.search(r"processes:\s+([\d ]+)", "".join(output)).group(1).split()]  # type: ignore[union-attr]
     assert len(pids) == 3  # worker, simulator, broker
     for pid in pids:

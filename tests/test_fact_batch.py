@@ -10,7 +10,7 @@ import pytest
 from faust.types import TP
 
 from streams.fact_tables import ChangelogRecord, FactBatch, Superseded, _written_since
-from tests.support.producer_fake import FakeProducer
+from tests.support.producer_fake import fake_kafka_producer
 
 
 @pytest.mark.parametrize(
@@ -30,8 +30,7 @@ def test_written_since(persisted: int | None, offsets: list[int], gap: tuple[int
 class Facts:
     def __init__(self, tmp_path: Path, store: str) -> None:
         self.app = faust.App("facts-test", broker="kafka://127.0.0.1:1", store=store, datadir=str(tmp_path))
-        self.producer = FakeProducer()
-        self.app.producer = self.producer  # type: ignore[assignment]
+        self.producer = fake_kafka_producer(self.app)
         self.table = self.app.Table("conversations", partitions=2, key_type=bytes, value_type=bytes)
         self.batch = FactBatch(self.app, self.table)
         self.topic = self.table.changelog_topic.get_topic_name()

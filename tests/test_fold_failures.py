@@ -2,11 +2,13 @@
 
 Issue #11 item 1 with batch delivery (#14): the failing batch's partitions stop visibly and none of
 their records is acknowledged, in that batch or any later one, while the other partitions go on.
-The broker side alone is stubbed: the fetch, the end offsets, the assignment and the produce.
+The broker side alone is faked, where Faust meets aiokafka (tests/support/consumer_fake.py and
+producer_fake.py): the fetcher, the assignment, the end offsets, seeks and the produce.
 """
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import msgspec
@@ -19,6 +21,7 @@ from analytics.window import Views
 from api.ports import NotReady
 from streams.app import create_faust_app
 from streams.delivery import BatchConsumer
+from streams.kafka_connection import KafkaConnection
 from streams.lease import Lease
 from streams.live_state import LiveState
 from streams.metrics import ProcessorMetrics
@@ -26,7 +29,8 @@ from streams.partitioning import partitioner
 from streams.settings import Settings
 from streams.topology import build_topology
 from tests.support.builders import T_US, H, created
-from tests.support.producer_fake import FakeProducer
+from tests.support.consumer_fake import FakeKafkaConsumer, start_consumer_thread
+from tests.support.producer_fake import fake_kafka_producer
 
 PARTITIONS = 2
 TOPIC = Settings().conversation_topic
@@ -48,11 +52,13 @@ class Clock:
 class World:
     def __init__(self, tmp_path: Path) -> None:
         settings = Settings(
-            bootstrap_servers="127.0.0.1:1", store="memory://", data_dir=tmp_path, partitions=PARTITIONS
+            kafka=KafkaConnection(bootstrap_servers="127.0.0.1:1"),
+            store="memory://",
+            data_dir=tmp_path,
+            partitions=PARTITIONS,
         )
         self.app = create_faust_app(settings)
-        self.producer = FakeProducer()
-        self.app.producer = self.producer  # type: ignore[assignment]
+        self.producer = fake_kafka_producer(self.app)
         self.clock = Clock()
         lease = Lease(session_timeout_s=SESSION_S, monotonic=self.clock)
         self.state = LiveState(views=Views(), partition_of=partitioner(PARTITIONS), lease=lease)
@@ -63,10 +69,7 @@ class World:
         assert isinstance(consumer, BatchConsumer)
         self.consumer = consumer
         self.tps = [TP(TOPIC, partition) for partition in range(PARTITIONS)]
-        consumer.assignment = lambda: set(self.tps)  # type: ignore[method-assign]
-        consumer.highwater = lambda tp: 1000  # type: ignore[method-assign]
-        self.sought: list[tuple[TP, int]] = []
-        consumer._seek = self._seek  # type: ignore[method-assign]
+        self.kafka = FakeKafkaConsumer(assignment=self.tps, highwater=1000)
         self.state.recovered(
             assigned=[(tp.topic, tp.partition) for tp in self.tps],
             conversations=(),
@@ -76,16 +79,9 @@ class World:
             now_us=T_US,
         )
 
-    async def _seek(self, tp: TP, offset: int) -> None:  # the broker side of a seek
-        self.sought.append((tp, offset))
-
     async def fetch(self, offsets: dict[int, range]) -> None:
-        records = {TP(TOPIC, p): [self.record(p, o) for o in span] for p, span in offsets.items()}
-
-        async def wait_next_records(timeout: float) -> tuple[dict[TP, list[ConsumerRecord]], None]:
-            return records, None
-
-        self.consumer._wait_next_records = wait_next_records  # type: ignore[method-assign]
+        """The records arrive from the broker and one `getmany` runs, as `_drain_messages` runs it."""
+        self.kafka._fetcher.feed({TP(TOPIC, p): [self.record(p, o) for o in span] for p, span in offsets.items()})
         assert [item async for item in self.consumer.getmany(timeout=1.0)] == []
 
     @staticmethod
@@ -96,10 +92,13 @@ class World:
 
 
 @pytest.fixture
-async def world(tmp_path: Path) -> World:
+async def world(tmp_path: Path) -> AsyncIterator[World]:
     world = World(tmp_path)
     await world.app.topics._update_indices()  # what subscribing does: enables acks per topic
-    return world
+    await start_consumer_thread(world.consumer, world.kafka)
+    world.consumer.resume_partitions(world.tps)  # what recovery does once the assignment is read
+    yield world
+    await world.consumer._thread.stop()
 
 
 def total(world: World, partition: int) -> int:
@@ -117,11 +116,12 @@ async def test_a_failing_batch_stops_only_its_partitions_and_acknowledges_none_o
         world.state.overview(ACCOUNTS[0], T_US)
     ready, reason = world.state.readiness()
     assert not ready and f"{TOPIC}/0" in reason
-    # Partition 1 keeps going; a later record of partition 0 (fetched before the pause, say) is
-    # neither folded nor acknowledged, even once writes would succeed again.
+    # Partition 1 keeps going; later records of partition 0 are neither fetched, folded nor
+    # acknowledged, even once writes would succeed again.
     world.producer.failing = set()
     await world.fetch({0: range(6, 8), 1: range(3, 5)})
     await world.fetch({1: range(5, 6)})
+    assert all(p0 not in asked for asked in world.kafka._fetcher.asked[2:])
     assert world.consumer._acked[p0] == [0, 1, 2] and world.consumer._acked[p1] == list(range(6))
     assert world.consumer._new_offset(p0) == 3 and world.consumer._new_offset(p0) is None
     assert world.consumer._new_offset(p1) == 6
@@ -151,7 +151,7 @@ async def test_after_a_pause_nothing_is_folded_or_written_until_the_group_s_verd
     await world.fetch({0: range(0, 2)})
     world.clock.now += SESSION_S  # frozen past its session: the group may have moved its partitions
     await world.fetch({0: range(2, 4), 1: range(0, 1)})
-    assert world.sought == [(p0, 2), (p1, 0)]  # read again once the verdict is in
+    assert world.kafka.sought == [(p0, 2), (p1, 0)]  # read again once the verdict is in
     assert world.consumer._acked[p0] == [0, 1] and not world.consumer._acked[p1]
     assert world.producer.next_offsets == {(world.topology.writes.tables[0].topic, 0): 2}  # nothing written
     for _ in range(6):  # half a session, ticking on time, without a rebalance: the group kept this worker

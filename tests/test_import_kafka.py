@@ -38,7 +38,7 @@ async def wait_until_folded(settings: Settings, timeout_s: float = 120) -> float
     """Seconds until the worker's group has committed everything now in the event topics."""
     started = time.monotonic()
     log = await read_event_log(settings)
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.bootstrap_list)
+    admin = AIOKafkaAdminClient(**settings.kafka.client_options())
     await admin.start()
     try:
         while log.remaining(await admin.list_consumer_group_offsets(settings.app_id)):

@@ -13,16 +13,14 @@ from subprocess import Popen
 from typing import Any
 
 import httpx
-from aiokafka.admin import AIOKafkaAdminClient
 
 from pingback.local_kafka import free_port
-from streams.reset import changelog_topics
-from streams.settings import Settings
-from tests.support.cluster import OVERVIEW, Deployment, WorkerProcess, now_us, wait_for_figures
+from tests.support.cluster import OVERVIEW, Deployment, WorkerProcess, handled, metric, now_us, wait_for_figures
 from tests.support.commands import run_pingback, start_pingback
 from tests.support.history import decode_valid, generate_history
 from tests.support.jsonl import write_jsonl
 from tests.support.reference import reference_overview
+from tests.support.topics import existing_topics, write_times_ms
 
 COMPLETE = re.compile(r"rebuild complete: ([\d,]+) events in [\d.]+ s$", re.M)
 REBUILD_TIMEOUT_S = 150
@@ -56,20 +54,15 @@ async def poll_while_running(
     return seen
 
 
-async def existing_topics(settings: Settings) -> set[str]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.bootstrap_list)
-    await admin.start()
-    try:
-        return set(await admin.list_topics())
-    finally:
-        await admin.close()
+def changelogs(deployment: Deployment) -> set[str]:
+    """Faust's names for the changelogs of the worker's two tables, written out here."""
+    return {f"{deployment.name}-app-conversations-changelog", f"{deployment.name}-app-agents-changelog"}
 
 
 async def test_rebuild_serves_nothing_partial_and_ends_with_the_same_figures(
     kafka: str, unique: str, tmp_path: Path
 ) -> None:
     deployment = Deployment(kafka, f"rebuild-{unique}", tmp_path)
-    settings = Settings.from_environ(deployment.env())
     history = [record for record in generate_history(now_us=now_us(), accounts=3, events=5000, seed=31) if record.valid]
     events = decode_valid(history)
 
@@ -84,15 +77,18 @@ async def test_rebuild_serves_nothing_partial_and_ends_with_the_same_figures(
         await wait_for_figures(worker, tokens, expected)
         refused = run_pingback(deployment, "rebuild", "--yes", "--port", str(free_port()))
         assert refused.returncode == 2 and "stop them all first" in refused.stderr, refused.stderr
-        assert set(changelog_topics(settings)) <= await existing_topics(settings)  # a refusal changes nothing
+        assert changelogs(deployment) <= await existing_topics(kafka)  # a refusal changes nothing
     finally:
         worker.stop()
+    for topic in changelogs(deployment):  # what a restore would read back, and a rebuild must delete
+        assert await write_times_ms(kafka, topic, deployment.partitions), topic
     unconfirmed = run_pingback(deployment, "rebuild", stdin=b"")
     assert unconfirmed.returncode == 2 and "pass --yes" in unconfirmed.stderr, unconfirmed.stderr
     stale = worker.data_dir / "stale-marker"
     stale.write_text("state from before the rebuild")
 
     port = free_port()
+    rebuild_started_ms = time.time_ns() // 10**6
     with open(tmp_path / "rebuild.out", "wb") as out, open(tmp_path / "rebuild.err", "wb") as err:
         rebuild = start_pingback(
             deployment,
@@ -113,9 +109,19 @@ async def test_rebuild_serves_nothing_partial_and_ends_with_the_same_figures(
     stdout = (tmp_path / "rebuild.out").read_text(errors="replace")
     assert rebuild.wait() == 0, stdout + (tmp_path / "rebuild.err").read_text(errors="replace")[-3000:]
     complete = COMPLETE.search(stdout)
+    # N counts what the worker folded: every imported event once (none invalid, none keyless).
     assert complete and int(complete[1].replace(",", "")) == len(history), stdout
     assert seen["503"] > 0, seen  # the API was up while rebuilding, and said so
     assert not stale.exists()
+    # Rebuilt, not restored: the changelogs were deleted, and hold only what the replay wrote anew.
+    for topic in changelogs(deployment):
+        written = await write_times_ms(kafka, topic, deployment.partitions)
+        assert written and min(written) >= rebuild_started_ms, (
+            topic,
+            len(written),
+            min(written, default=None),
+            rebuild_started_ms,
+        )
     print(f"\n[rebuild] {len(history)} events; answers while rebuilding: {dict(seen)}")
 
     # The rebuilt state is the worker's from now on: a normal worker on it serves the same figures.
@@ -144,10 +150,14 @@ async def test_rebuild_serves_nothing_partial_and_ends_with_the_same_figures(
             view = WorkerProcess(port=port, data_dir=tmp_path / "serve-data", log_path=tmp_path / "serve.err")
             await wait_for_figures(view, tokens, expected, timeout_s=REBUILD_TIMEOUT_S)
             deadline = time.monotonic() + 30
-            while not COMPLETE.search((tmp_path / "serve.out").read_text()):
+            while not (complete := COMPLETE.search((tmp_path / "serve.out").read_text())):
                 assert time.monotonic() < deadline, "serving exact figures, but no end line"
                 await asyncio.sleep(0.2)
             assert serving.poll() is None  # still serving after the end line
+            # The changelogs that the first rebuild and the worker after it wrote were deleted, not
+            # read back into the new local state: every figure comes from folding the events again.
+            assert metric(view, "pingback_changelog_records_recovered_total") == 0
+            assert handled(view) == int(complete[1].replace(",", "")) == len(history)
             serving.terminate()
             assert serving.wait(timeout=60) == 0
         finally:

@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 from aiokafka import TopicPartition
 from aiokafka.structs import OffsetAndMetadata
+from prometheus_client import CollectorRegistry
 
 from pingback import cli
+from streams.metrics import ProcessorMetrics
 from streams.reset import EventLog, UnsafeDataDir, changelog_topics, remove_local_state
 from streams.settings import Settings
 from streams.worker import build_worker_app
@@ -25,6 +27,17 @@ def test_the_event_log_counts_records_and_what_the_group_has_not_committed() -> 
     committed = {A0: OffsetAndMetadata(60, ""), A1: OffsetAndMetadata(10, "")}
     assert log.remaining(committed) == 40 + 10  # a commit before the start counts from the start
     assert log.remaining({A0: OffsetAndMetadata(120, ""), A1: OffsetAndMetadata(50, "")}) == 0  # newer events: done
+
+
+def test_the_end_line_counts_what_was_folded_or_dead_lettered_not_what_was_rerouted() -> None:
+    metrics = ProcessorMetrics(CollectorRegistry())
+    assert metrics.handled() == 0
+    metrics.processed.labels("conversation.created").inc(3)
+    metrics.processed.labels("agent.status_changed").inc(2)
+    metrics.rejected.labels("invalid_json").inc()
+    metrics.rerouted.inc(4)  # re-sent to their partition: counted when that copy is folded
+    metrics.changelog_recovered.inc(7)  # restored, not replayed
+    assert metrics.handled() == 6
 
 
 def test_the_reset_deletes_the_changelog_of_every_table_the_worker_has(tmp_path: Path) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import time
 
 import httpx
 import orjson
@@ -71,19 +70,18 @@ async def test_a_version_that_changes_no_figure_sends_nothing() -> None:
     assert orjson.loads(update.data or "")["quick_pulse_open"] == 15
 
 
-async def test_rapid_changes_are_coalesced_to_the_polling_rate() -> None:
+async def test_a_burst_of_changes_arrives_in_order_and_ends_with_the_last() -> None:
+    # How many events a burst costs (at most one per poll interval) is test_stream_broadcast's, on a fake clock.
     source, keys, token = _world()
-    slow_polling = dataclasses.replace(FAST, poll_s=0.25)
     received: list[int] = []
-    async with serving(live_app(source, keys, slow_polling)) as url, open_stream(url, token) as (_, events):
+    async with serving(live_app(source, keys)) as url, open_stream(url, token) as (_, events):
         await next_event(events)
-        for n in range(1, 101):  # 100 changes in about a second
+        for n in range(1, 101):
             source.change("acme", total_conversations=n)
-            await asyncio.sleep(0.01)
+            await asyncio.sleep(FAST.poll_s / 4)
         while not received or received[-1] != 100:
             received.append(orjson.loads((await next_event(events)).data or "")["total_conversations"])
-    assert len(received) <= 8  # ~4 per second, not 100
-    assert received == sorted(received)
+    assert received == sorted(set(received))
 
 
 async def test_an_idle_stream_sends_heartbeat_comments() -> None:
@@ -196,8 +194,8 @@ async def test_a_server_with_open_streams_stops_at_once_when_they_are_closed_fir
             response = await http.send(request, stream=True)
             events = read_sse(response)
             await next_event(events)
-            stopping = time.monotonic()
-        # `serving` closed the streams, then asked uvicorn to exit: it did not wait for the client.
-        assert time.monotonic() - stopping < 2
+        # `serving` closed the streams, then asked uvicorn to exit, and uvicorn stopped within its
+        # deadline although this client never left: without the close it would wait for the client.
+        assert not response.is_closed
         assert [block async for block in events if block.event] == []  # a complete, clean ending
         await response.aclose()

@@ -1,9 +1,10 @@
 // Requests for the panels beside the stream: reports (SPEC §4) and the agents on duty, with the board's token.
 class BoardRequestError extends Error {
-  constructor(status, body) {
+  constructor(status, body, retryAfter = null) {
     super((body && body.message) || `HTTP ${status}`);
     this.status = status;
     this.parameter = body && body.parameter;  // a 400 names the parameter at fault
+    this.retryAfter = retryAfter;  // seconds, from a 429's or 503's Retry-After
   }
 }
 
@@ -31,7 +32,10 @@ class BoardData {
       cache: "no-store",
     });
     const body = await response.json().catch(() => null);
-    if (!response.ok) throw new BoardRequestError(response.status, body);
+    if (!response.ok) {
+      const retryAfter = Number.parseInt(response.headers.get("Retry-After") ?? "", 10);
+      throw new BoardRequestError(response.status, body, Number.isNaN(retryAfter) ? null : retryAfter);
+    }
     return body;
   }
 }

@@ -13,7 +13,8 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,8 @@ class Deployment:
     tmp: Path
     partitions: int = 4
     workers: list[WorkerProcess] = field(default_factory=list)
+    # KAFKA_* settings beyond the bootstrap servers (a secured broker's TLS and SASL), for every process.
+    connection: dict[str, str] = field(default_factory=dict)
 
     @property
     def conversation_topic(self) -> str:
@@ -60,6 +63,7 @@ class Deployment:
             "PINGBACK_DEAD_LETTER_TOPIC": self.dead_letter_topic,
             "PINGBACK_KEYS_TOPIC": f"{self.name}-keys",
             "PINGBACK_PARTITIONS": str(self.partitions),
+            **self.connection,
             **extra,
         }
 
@@ -84,15 +88,21 @@ class Deployment:
         """Create the topics with the deployment's partition count, as the CLI and workers do."""
         await ensure_topics(Settings.from_environ(self.env()))
 
-    async def produce(self, records: Iterable[Record]) -> None:
-        producer = AIOKafkaProducer(bootstrap_servers=self.kafka, acks="all", linger_ms=5)
+    @asynccontextmanager
+    async def producer(self) -> AsyncIterator[AIOKafkaProducer]:
+        """One producer for as many sends as the test makes, stopped on exit."""
+        producer = AIOKafkaProducer(**Settings.from_environ(self.env()).kafka.client_options(), acks="all", linger_ms=5)
         await producer.start()
         try:
+            yield producer
+        finally:
+            await producer.stop()
+
+    async def produce(self, records: Iterable[Record]) -> None:
+        async with self.producer() as producer:
             for record in records:
                 await producer.send(self.topic_of(record), key=record.key, value=record.value)
             await producer.flush()
-        finally:
-            await producer.stop()
 
     def start_worker(
         self, *, data_dir: Path | None = None, store: str = "rocksdb://", env: dict[str, str] | None = None
@@ -176,15 +186,16 @@ class WorkerProcess:
         return httpx.get(f"{self.base_url}{OVERVIEW}", headers={"Authorization": f"Bearer {token}"}, timeout=10)
 
 
-def metric(worker: WorkerProcess, name: str) -> float:
-    """The sum of every series of a Prometheus metric on the worker's /metrics."""
-    text = httpx.get(f"{worker.base_url}/metrics", timeout=5).text
-    return sum(float(value) for value in re.findall(rf"^{name}(?:{{[^}}]*}})? (\S+)$", text, re.M))
+def metric(worker: WorkerProcess, *names: str, timeout_s: float = 5) -> float:
+    """The sum of every series of these Prometheus metrics, from one read of the worker's /metrics."""
+    text = httpx.get(f"{worker.base_url}/metrics", timeout=timeout_s).text
+    pattern = rf"^(?:{'|'.join(names)})(?:{{[^}}]*}})? (\S+)$"
+    return sum(float(value) for value in re.findall(pattern, text, re.M))
 
 
 def handled(worker: WorkerProcess) -> float:
     """Records the worker has folded or dead-lettered since it started."""
-    return metric(worker, "pingback_events_processed_total") + metric(worker, "pingback_events_rejected_total")
+    return metric(worker, "pingback_events_processed_total", "pingback_events_rejected_total")
 
 
 async def wait_until_handled(worker: WorkerProcess, records: float, timeout_s: float = 120) -> None:

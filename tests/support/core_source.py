@@ -8,7 +8,7 @@ since the page reads "today" from the browser's own clock.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import orjson
@@ -21,6 +21,7 @@ from analytics.report import ReportQuery
 from analytics.time import DAY_US
 from api import StreamSettings, create_app
 from api.report import ReportSettings
+from api.report_pool import ReportLimits
 from events.decode import decode_event
 from events.schema import Event
 from tests.support.api_fakes import FakeKeys, FakeReadiness
@@ -53,15 +54,18 @@ class CoreSource:
     def version(self, account_id: str) -> int:
         return self.folded.views.version(account_id, wall_clock_us())
 
-    async def report(self, account_id: str, query: ReportQuery) -> Report:
-        return self.folded.views.report(account_id, query)
+    def prepare_report(self, account_id: str, query: ReportQuery) -> Callable[[], Report]:
+        return self.folded.views.prepare_report(account_id, query)
 
     async def agents_now(self, account_id: str) -> AgentsNow:
         return self.folded.views.agents_now(account_id, wall_clock_us())
 
 
-def core_app(source: CoreSource, keys: FakeKeys, stream: StreamSettings) -> Starlette:
+def core_app(
+    source: CoreSource, keys: FakeKeys, stream: StreamSettings, report_limits: ReportLimits | None = None
+) -> Starlette:
     """Every endpoint, the wallboard with its report panels included, over `source`."""
+    limits = report_limits or ReportLimits()
     return create_app(
         overviews=source,
         changes=source,
@@ -69,6 +73,6 @@ def core_app(source: CoreSource, keys: FakeKeys, stream: StreamSettings) -> Star
         readiness=FakeReadiness(),
         registry=CollectorRegistry(),
         stream=stream,
-        reports=(source, ReportSettings(retention_us=90 * DAY_US, clock_us=wall_clock_us)),
+        reports=(source, ReportSettings(retention_us=90 * DAY_US, clock_us=wall_clock_us, limits=limits)),
         agents=source,
     )

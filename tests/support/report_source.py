@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from analytics.figures import Report
 from analytics.report import ReportQuery
@@ -22,5 +22,8 @@ class FoldedReports:
     def __init__(self, events: Iterable[Event]) -> None:
         self.folded = Folded().feed_all(events, T_US)
 
-    async def report(self, account_id: str, query: ReportQuery) -> Report:
-        return self.folded.views.report(account_id, query)
+    def version(self, account_id: str) -> int:
+        return self.folded.views.version(account_id, T_US)
+
+    def prepare_report(self, account_id: str, query: ReportQuery) -> Callable[[], Report]:
+        return self.folded.views.prepare_report(account_id, query)

@@ -96,7 +96,7 @@ async def serving(app: Starlette) -> AsyncIterator[str]:
     finally:
         app.state.streams.close()
         server.should_exit = True
-        await asyncio.wait_for(task, timeout=10)
+        await asyncio.wait_for(task, timeout=30)  # a deadline for a server that would not stop
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ import asyncio
 import json
 import os
 import shutil
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +24,21 @@ def wrk_path() -> str:
     return path
 
 
-async def run_wrk(url: str, *, token: str = "", seconds: float, connections: int, threads: int = 1) -> dict[str, Any]:
-    """wrk's totals, errors and latency percentiles (µs) for `seconds` of load on `url` (loopback only)."""
+async def run_wrk(
+    url: str,
+    *,
+    token: str = "",
+    seconds: float,
+    connections: int,
+    threads: int = 1,
+    script: Path = SCRIPT,
+    environment: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """wrk's totals, errors and latency percentiles (µs) for `seconds` of load on `url` (loopback only).
+
+    `script` replaces wrk_report.lua (it must print the same JSON line; it may `dofile` this one,
+    whose path is in PINGBACK_WRK_REPORT); `environment` adds variables for it.
+    """
     assert url.startswith(("http://127.", "http://localhost", "http://[::1]")), f"load only this machine: {url}"
     process = await asyncio.create_subprocess_exec(
         wrk_path(),
@@ -34,9 +48,9 @@ async def run_wrk(url: str, *, token: str = "", seconds: float, connections: int
         "--timeout",
         "5s",
         "-s",
-        str(SCRIPT),
+        str(script),
         url,
-        env={**os.environ, "PINGBACK_TOKEN": token},
+        env={**os.environ, **(environment or {}), "PINGBACK_TOKEN": token, "PINGBACK_WRK_REPORT": str(SCRIPT)},
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
