@@ -96,7 +96,7 @@ def _dimension_row(name: str, key: str, key_type: Any) -> type[msgspec.Struct]:
 TeamRow = _dimension_row("TeamRow", "team_id", str | None)
 InboxRow = _dimension_row("InboxRow", "inbox_id", str | None)
 LabelRow = _dimension_row("LabelRow", "label", str)
-DIMENSION_ROWS = {"team": TeamRow, "inbox": InboxRow, "label": LabelRow}
+DIMENSION_ROWS: dict[str, type[msgspec.Struct]] = {"team": TeamRow, "inbox": InboxRow, "label": LabelRow}
 # A channel's row: every period figure but the channel mix, over its conversations' items.
 ChannelRow: type[msgspec.Struct] = msgspec.defstruct(
     "ChannelRow", [("channel", str), *_fields(PeriodFigures, ("channel_mix",))], frozen=True, forbid_unknown_fields=True

@@ -18,7 +18,7 @@ from typing import ClassVar, NamedTuple
 import numpy as np
 import numpy.typing as npt
 
-from analytics.contribution import Contribution
+from analytics.contribution import Contribution, contribution
 from analytics.facts import ConversationFacts
 
 NO_TIME = np.iinfo(np.int64).max  # later than every period's end: never selected
@@ -99,7 +99,7 @@ class SliceTable:
         self._row_of: dict[str, int] = {}
         self._free: list[int] = []
         self._size = 0  # rows in use or freed; columns are longer (spare capacity)
-        self._dirty: dict[str, tuple[Contribution, Dimensions] | None] = {}
+        self._dirty: dict[str, ConversationFacts | None] = {}
         self._shared = False  # a snapshot holds the columns
         self._columns: dict[str, Column] = {
             name: np.full(_INITIAL_ROWS, empty, np.int64) for name, empty in self.EMPTY.items()
@@ -118,13 +118,13 @@ class SliceTable:
         }
         return TableSnapshot({name: column[: self._size] for name, column in self._columns.items()}, names)
 
-    def put(self, conversation_id: str, part: Contribution | None, dimensions: Dimensions | None) -> None:
-        """Make the conversation's row say `part` with `dimensions` (None: remove the row).
+    def put(self, conversation_id: str, facts: ConversationFacts | None) -> None:
+        """Make the conversation's row say what `facts` contribute (None, or not created: no row).
 
         Recorded now, written to the columns in bulk (`flush`): the fold pays a dict assignment per
         change, and a report, which flushes first, sees every change before it.
         """
-        self._dirty[conversation_id] = None if part is None or dimensions is None else (part, dimensions)
+        self._dirty[conversation_id] = facts
         if len(self._dirty) >= _FLUSH_AT:
             self.flush()
 
@@ -133,9 +133,10 @@ class SliceTable:
         if not self._dirty:
             return
         rows, values = [], []
-        for conversation_id, change in self._dirty.items():
+        for conversation_id, facts in self._dirty.items():
             row = self._row_of.get(conversation_id)
-            if change is None:
+            part = None if facts is None else contribution(facts)
+            if part is None or facts is None:
                 if row is not None:
                     del self._row_of[conversation_id]
                     self._free.append(row)
@@ -145,7 +146,7 @@ class SliceTable:
             if row is None:
                 row = self._row_of[conversation_id] = self._free.pop() if self._free else self._new_row()
             rows.append(row)
-            values.append(self._row_values(*change))
+            values.append(self._row_values(part, Dimensions.of(facts)))
         self._dirty.clear()
         if self._shared:  # a report reads the columns: write to copies (copy-on-write)
             self._columns = {name: column.copy() for name, column in self._columns.items()}
