@@ -6,6 +6,7 @@ import pytest
 
 from events import decode as decoding
 from events.errors import SchemaViolation
+from events.schema import is_account_id
 from tests.test_events import AGENT, CREATED, MESSAGE, RATED, STATUS, decode, record
 
 ID = "a string of 1 to 128 characters"
@@ -58,3 +59,11 @@ def test_a_bad_value_is_shown_short(value: object, shown: str) -> None:
     with pytest.raises(SchemaViolation) as caught:
         decode(written)
     assert caught.value.reason == f"`rating`: expected an integer from 1 to 5, got {shown}"
+
+
+@pytest.mark.parametrize(
+    ("text", "valid"),
+    [("acme", True), ("shop_1.eu-west", True), ("a" * 64, True), ("a" * 65, False), ("", False), ("acme corp", False)],
+)
+def test_account_ids_from_elsewhere_follow_the_schema_rule(text: str, valid: bool) -> None:
+    assert is_account_id(text) is valid
