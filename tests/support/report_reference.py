@@ -2,7 +2,8 @@
 
 Shares no code with `analytics`: deduplicate, replay each conversation's and agent's events in
 (occurred_at, event_id) order, apply each definition literally with Fractions, round at the end.
-Periods are given as instants (µs); the caller picks them, so any edge can be tested.
+Periods are given as instants (µs); the caller picks them, so any edge can be tested. Series periods
+come from `tests.support.local_units`, which reads them off the local clock.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from events.schema import (
     Event,
     MessageCreated,
 )
+from tests.support import local_units
 from tests.support.reference import _channel_mix, histories, instant_us
 
 
@@ -180,6 +182,39 @@ def agent_rows(
             }
         )
     return sorted(rows, key=lambda row: (-row["resolved"], row["name"], row["agent_id"]))
+
+
+def expected_report(events: list[Event], account_id: str, query: Any) -> dict[str, Any]:
+    """The whole answer to a report request (a `ReportQuery`), as JSON builtins: series periods from
+    `tests.support.local_units`, timestamps written in the zone's offset at each instant."""
+    conversations, agents = conversations_of(events, account_id)
+    now_us, tz = query.now_us, query.tz
+
+    def written(instant_us: int) -> str:
+        return local_units.reading(instant_us, tz).isoformat()
+
+    def period(since_us: int, until_us: int) -> dict[str, Any]:
+        parts: dict[str, Any] = {
+            "since": written(since_us),
+            "until": written(until_us),
+            "totals": figures(conversations, since_us, until_us, now_us),
+        }
+        if query.group_by is not None:
+            bounds = local_units.series_bounds(since_us, until_us, query.group_by, tz)
+            parts["series"] = [
+                {"start": written(lo), "end": written(hi), **figures(conversations, lo, hi, now_us)}
+                for lo, hi in itertools.pairwise(bounds)
+            ]
+        if query.breakdown == "channel":
+            parts["breakdown"] = channel_rows(conversations, since_us, until_us, now_us)
+        elif query.breakdown == "agent":
+            parts["breakdown"] = agent_rows(conversations, agents, since_us, until_us, now_us)
+        return parts
+
+    expected = {"as_of": written(now_us), "timezone": query.timezone, **period(query.since_us, query.until_us)}
+    if query.compare:
+        expected["previous"] = period(2 * query.since_us - query.until_us, query.since_us)
+    return expected
 
 
 def expected_parts(events: list[Event], account_id: str, query: Any) -> dict[str, Any]:
