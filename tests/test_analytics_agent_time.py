@@ -47,13 +47,14 @@ def test_status_at(at_us: int, status: str | None) -> None:
     [
         (0, 100, True),  # live for a while
         (25, 39, False),  # offline throughout
-        (25, 40, True),  # turned live at the very last instant: active, for zero time
-        (0, 10, True),
+        (25, 40, False),  # turned live at the very last instant: zero time is no time (SPEC §4)
+        (25, 41, True),  # ... one µs later it has a positive time live
+        (0, 10, False),  # live from 10 on: none of it before 10
+        (0, 11, True),
         (0, 9, False),  # no status yet
         (30, 29, False),  # an empty period
         (20, 20, False),  # away at 20 only for zero time, then offline
     ],
 )
-def test_active_at_any_instant(lo_us: int, last_us: int, active: bool) -> None:
-    spent = status_time_us(HISTORY, lo_us, last_us)
-    assert was_active(spent, HISTORY, lo_us, last_us) is active
+def test_active_means_a_positive_time_live_or_away(lo_us: int, last_us: int, active: bool) -> None:
+    assert was_active(status_time_us(HISTORY, lo_us, last_us)) is active

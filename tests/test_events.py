@@ -134,18 +134,18 @@ INVALID = [
     (
         record(RATED, type=DROP),
         SchemaViolation,
-        "`type`: required field is missing (one of: conversation.created, conversation.message_created, conversation.status_changed, conversation.rated, agent.status_changed)",
+        "`type`: required field is missing (one of: conversation.created, conversation.message_created, conversation.status_changed, conversation.rated, conversation.assigned, conversation.labels_changed, agent.status_changed)",
     ),
     # unknown or mistyped type
     (
         record(RATED, type="foo"),
         SchemaViolation,
-        "`type`: unknown event type 'foo' (known: conversation.created, conversation.message_created, conversation.status_changed, conversation.rated, agent.status_changed)",
+        "`type`: unknown event type 'foo' (known: conversation.created, conversation.message_created, conversation.status_changed, conversation.rated, conversation.assigned, conversation.labels_changed, agent.status_changed)",
     ),
     (
         record(RATED, type=3),
         SchemaViolation,
-        "`type`: expected one of conversation.created, conversation.message_created, conversation.status_changed, conversation.rated, agent.status_changed, got 3",
+        "`type`: expected one of conversation.created, conversation.message_created, conversation.status_changed, conversation.rated, conversation.assigned, conversation.labels_changed, agent.status_changed, got 3",
     ),
     # rating: out of range, a float, a boolean, a string, null
     (record(RATED, rating=0), SchemaViolation, "`rating`: expected an integer from 1 to 5, got 0"),

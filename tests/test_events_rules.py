@@ -7,7 +7,7 @@ import pytest
 from events import decode as decoding
 from events.errors import SchemaViolation
 from events.schema import is_account_id
-from tests.test_events import AGENT, CREATED, MESSAGE, RATED, STATUS, decode, record
+from tests.support.records import AGENT, ASSIGNED, CREATED, LABELS, MESSAGE, RATED, STATUS, decode, record
 
 ID = "a string of 1 to 128 characters"
 ACCOUNT = "1 to 64 characters from A-Z, a-z, 0-9, '_', '.', '-'"
@@ -21,6 +21,7 @@ def test_every_field_has_its_rule_in_words() -> None:
         **{(CREATED, k): v for k, v in COMMON.items()},
         (CREATED, "conversation_id"): ID,
         (CREATED, "channel"): "a channel name: 1 to 32 of a-z, 0-9, '_', '-', starting with a letter or digit",
+        (CREATED, "inbox_id"): ID,
         **{(MESSAGE, k): v for k, v in COMMON.items()},
         (MESSAGE, "conversation_id"): ID,
         (MESSAGE, "sender_type"): "one of 'agent', 'bot', 'contact'",
@@ -32,6 +33,14 @@ def test_every_field_has_its_rule_in_words() -> None:
         **{(RATED, k): v for k, v in COMMON.items()},
         (RATED, "conversation_id"): ID,
         (RATED, "rating"): "an integer from 1 to 5",
+        **{(ASSIGNED, k): v for k, v in COMMON.items()},
+        (ASSIGNED, "conversation_id"): ID,
+        (ASSIGNED, "agent_id"): ID,
+        (ASSIGNED, "team_id"): ID,
+        **{(LABELS, k): v for k, v in COMMON.items()},
+        (LABELS, "conversation_id"): ID,
+        (LABELS, "labels"): "an array of labels",
+        (LABELS, "labels[]"): "a string of 1 to 64 characters without control characters",
         **{(AGENT, k): v for k, v in COMMON.items()},
         (AGENT, "agent_id"): ID,
         (AGENT, "status"): "one of 'away', 'live', 'offline'",
