@@ -39,11 +39,15 @@ class HeldConsumer:
     def __init__(self, assignment: set[TP]) -> None:
         self.assigned = assignment
         self.asked, self.release = asyncio.Event(), asyncio.Event()
+        self.unreachable = False
 
     def assignment(self) -> set[TP]:
         return set(self.assigned)
 
     async def highwaters(self, *tps: TP) -> dict[TP, int]:
+        if self.unreachable:
+            self.asked.set()
+            raise ConnectionError("broker unreachable")
         if not self.asked.is_set():
             self.asked.set()
             await self.release.wait()
@@ -107,3 +111,14 @@ async def test_a_recovery_that_ends_after_a_rebalance_began_leaves_the_worker_re
     assert state.recovering
     with pytest.raises(NotReady, match="recovering"):
         state.overview("acme", T_US)
+
+
+async def test_a_recovery_retrying_an_unreachable_kafka_gives_up_at_the_next_rebalance() -> None:
+    app, state, recovery = worker_holding_both()
+    app.consumer.unreachable = True
+    first = asyncio.create_task(recovery.on_recovered())
+    await app.consumer.asked.wait()  # the first attempt failed; it retries after a pause
+    await recovery.on_partitions_revoked(None, set())
+    async with asyncio.timeout(30):  # generous: it ends after its next pause, never after Kafka answers
+        await first
+    assert state.recovering
