@@ -42,6 +42,8 @@ from analytics.figures import Overview, Report
 from analytics.overview import render_overview
 from analytics.report import ReportQuery, build_report
 from analytics.report_rows import ConversationRows
+from analytics.slice_table import SliceTable
+from analytics.sliced_report import build_sliced_report, needs_slices
 from analytics.tally import Tally
 from analytics.time import BUCKET_US, WINDOW_US
 
@@ -75,6 +77,24 @@ def first_bucket(now_us: int) -> int:
     return bucket_of(now_us - WINDOW_US + 1)
 
 
+def _sliced_differently(old: ConversationFacts | None, new: ConversationFacts | None) -> bool:
+    """Whether a change of facts changes what SPEC §5 reports read: anything but the last event's time."""
+    if old is None or new is None:
+        return old is not new
+    if new.created is None and old.created is None:
+        return False
+    return (
+        old.created != new.created
+        or old.first_reply != new.first_reply
+        or old.status != new.status
+        or old.rating != new.rating
+        or old.inbox_id != new.inbox_id
+        or old.team != new.team
+        or old.assignee != new.assignee
+        or old.labels != new.labels
+    )
+
+
 def _tally_at(tallies: SortedDict, key: int) -> Tally:
     tally: Tally | None = tallies.get(key)
     if tally is None:
@@ -96,6 +116,7 @@ class AccountView:
         self._active_agents = 0
         self._names: dict[str, str] = {}  # agent_id -> display name, for agents with facts
         self._rows = ConversationRows()  # every existing conversation, for reports over any period
+        self._slices = SliceTable()  # every existing conversation with its SPEC §5 dimensions
         self._agents: dict[str, AgentFacts] = {}  # their status histories, for reports
         self.version = _next_version()  # changes whenever a figure may have changed
         self._rendered: tuple[int, Overview] | None = None  # (version, overview) last rendered
@@ -138,6 +159,9 @@ class AccountView:
 
     def apply_conversation(self, old: ConversationFacts | None, new: ConversationFacts | None, now_us: int) -> None:
         """Replace what a conversation contributed under `old` facts by what it contributes under `new`."""
+        if _sliced_differently(old, new):
+            self._slices.put((new or old).conversation_id, new)  # type: ignore[union-attr]
+            self.version = _next_version()  # a SPEC §5 report may change, even when no other figure does
         if old is not None and new is not None and old.created == new.created:
             # Changes that contribute nothing return before the window moves: nothing is placed, and
             # whatever places or reads next advances first, to the same state in one step as in many.
@@ -255,8 +279,8 @@ class AccountView:
         return self._rendered[1]
 
     def report(self, query: ReportQuery) -> Report:
-        """SPEC §4 for `query`; exact for any period (see `analytics.report`)."""
-        return build_report(self._rows, self._agents, query)
+        """SPEC §4/§5 for `query`; exact for any period (see `analytics.report`, `analytics.sliced_report`)."""
+        return self.prepare_report(query)()
 
     def prepare_report(self, query: ReportQuery) -> Callable[[], Report]:
         """On the event loop: what computes the report for `query`, safe to call in another thread.
@@ -266,6 +290,9 @@ class AccountView:
         may mix changes.
         """
         agents = dict(self._agents)
+        if needs_slices(query):
+            table = self._slices.snapshot()
+            return lambda: build_sliced_report(table, agents, query)
         return lambda: build_report(self._rows, agents, query)
 
     def agents_now(self, now_us: int) -> AgentsNow:
