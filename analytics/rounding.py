@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import numpy as np
+import numpy.typing as npt
+
+Ints = npt.NDArray[np.int64]
+
 
 def round_ratio(numerator: int, denominator: int) -> int:
     """numerator / denominator (denominator > 0) to the nearest integer, halves away from zero."""
@@ -11,6 +16,14 @@ def round_ratio(numerator: int, denominator: int) -> int:
     if 2 * remainder >= denominator:
         quotient += 1
     return quotient if numerator >= 0 else -quotient
+
+
+def round_ratios(numerators: Ints, denominators: Ints) -> Ints:
+    """`round_ratio` of each pair, for numerators ≥ 0 and 2 × numerator + denominator < 2**63; 0 where
+    the denominator is 0."""
+    safe = np.maximum(denominators, 1)
+    rounded: Ints = np.where(denominators > 0, (2 * numerators + safe) // (2 * safe), 0)
+    return rounded
 
 
 def percent_tenths(part: int, whole: int) -> float:

@@ -16,8 +16,14 @@ Last, the overview's load again with one user asking for `day_90` reports all th
 runs on the event loop that serves every request (and, in a worker, ingests), so its time is
 the overview's worst case.
 
-Memory (tracemalloc, this process): the report rows (`analytics.report_rows.ConversationRows`) per
-conversation, and an agent's status history (`AgentFacts` as the views hold it) per status event.
+Memory (tracemalloc, this process): the report index (`analytics.report_index.ReportIndex`, its
+columns merged) per conversation, and an agent's status history (`AgentFacts` as the views hold
+it) per status event.
+
+    .venv/bin/python -m bench.report --in-process   # a few minutes; adds "in_process" to report.json
+
+`--in-process` times `AccountView.report` itself, no HTTP: per size, the view built as above, each
+report (and `day_90` in Europe/Berlin) asked `--rounds` times in turn; p50/p99 of the rounds.
 """
 
 from __future__ import annotations
@@ -25,24 +31,28 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import json
+import time
 import tracemalloc
 from collections.abc import Callable
 from datetime import timedelta
 from functools import partial
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 from zoneinfo import ZoneInfo
 
 from analytics.contribution import contribution
 from analytics.facts import AgentFacts, decode_agent_facts, decode_conversation_facts, encode_facts
 from analytics.periods import format_instant, local
-from analytics.report_rows import ConversationRows
+from analytics.report_index import ReportIndex
 from analytics.time import DAY_US, HOUR_US
 from analytics.window import Views
 from api.app import OVERVIEW_PATH
 from api.report import REPORT_PATH
-from bench.common import markdown_table, ratio, write_result
+from api.report_params import parse_report_request
+from bench.common import RESULTS, markdown_table, ratio, write_result
 from bench.endpoint import (
+    ACCOUNT,
     CONSTANT_PATH,
     PARTITIONS,
     agent_status_history,
@@ -67,6 +77,7 @@ TARGETS = {
     "bytes_per_conversation": 2_000,
 }
 UTC = ZoneInfo("UTC")
+RESULT = RESULTS / "report.json"
 
 
 def report_paths(now_us: int) -> dict[str, str]:
@@ -127,18 +138,20 @@ def traced_bytes(build: Callable[[], object]) -> int:
     return size
 
 
-def rows_of(conversations: int, now_us: int) -> ConversationRows:
-    rows = ConversationRows()
+def index_of(conversations: int, now_us: int) -> ReportIndex:
+    index = ReportIndex()
+    index.advance(now_us)
     for _, stored in synthetic_facts(conversations, now_us, agents=AGENTS, span_us=SPAN_US):
-        facts = decode_conversation_facts(stored)
-        rows.put(facts.conversation_id, contribution(facts))
-    return rows
+        index.change(None, contribution(decode_conversation_facts(stored)))
+    for frozen in index.snapshot({"all", "channel", "agent"}, with_now=False).values():
+        frozen.arrays()  # merged, as the first report leaves them
+    return index
 
 
 def memory(sizes: list[int], status_events: tuple[int, int]) -> dict[str, Any]:
     """Report rows per conversation (at each size, and the difference); status history per event."""
     now_us = wall_clock_us()
-    rows = {str(n): traced_bytes(partial(rows_of, n, now_us)) for n in sizes}
+    rows = {str(n): traced_bytes(partial(index_of, n, now_us)) for n in sizes}
     small, large = sizes[0], sizes[-1]
 
     def histories(changes: int) -> list[AgentFacts]:
@@ -194,6 +207,49 @@ def summarise(runs: dict[str, Any]) -> dict[str, Any]:
     return summary
 
 
+def in_process(sizes: list[int], rounds: int, status_changes: int) -> dict[str, Any]:
+    """p50/p99 of `AccountView.report` per report and size, `rounds` rounds each (no HTTP)."""
+    results: dict[str, Any] = {}
+    for size in sizes:
+        state = LiveState(views=Views(), partition_of=partitioner(PARTITIONS))
+        build_s = populate(
+            state, size, agents=AGENTS, span_us=SPAN_US, status_changes=status_changes, status_span_us=SPAN_US
+        )
+        now_us = wall_clock_us()
+        paths = report_paths(now_us)
+        paths["day_90_berlin"] = paths["day_90"] + "&timezone=Europe%2FBerlin"
+        queries = {
+            name: parse_report_request(parse_qsl(path.split("?", 1)[1]), now_us=now_us, retention_us=91 * DAY_US).query
+            for name, path in paths.items()
+        }
+        timings: dict[str, list[int]] = {name: [] for name in queries}
+        for _ in range(rounds):
+            for name, query in queries.items():
+                started = time.perf_counter_ns()
+                state.report(ACCOUNT, query)
+                timings[name].append((time.perf_counter_ns() - started) // 1000)
+        results[str(size)] = {
+            "views_build_s": round(build_s, 2),
+            "reports": {
+                name: {"p50_us": percentile(us, 50), "p99_us": percentile(us, 99), "rounds_us": us}
+                for name, us in timings.items()
+            },
+        }
+        print(
+            f"{size:,}: "
+            + ", ".join(
+                f"{n} p50 {r['p50_us']} p99 {r['p99_us']} µs" for n, r in results[str(size)]["reports"].items()
+            ),
+            flush=True,
+        )
+    return results
+
+
+def percentile(values: list[int], p: int) -> int:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, -(-p * len(ordered) // 100) - 1)]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 1_000_000])
@@ -202,8 +258,17 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--status-changes-per-day", type=int, default=6)
     parser.add_argument("--memory-sizes", type=int, nargs=2, default=[100_000, 1_000_000])
+    parser.add_argument("--in-process", action="store_true", help="time view.report itself (see the module doc)")
     args = parser.parse_args()
     status_changes = args.status_changes_per_day * SPAN_US // DAY_US
+    if args.in_process:
+        rounds = max(args.rounds, 20)
+        figures = {"rounds": rounds, "sizes": in_process(args.sizes, rounds, status_changes)}
+        figures["memory"] = memory(args.memory_sizes, (status_changes // 10, status_changes))
+        previous = json.loads(RESULT.read_text()) if RESULT.exists() else {}
+        kept = {k: v for k, v in previous.items() if k not in ("benchmark", "date", "machine", "versions")}
+        print(f"written to {write_result('report', {**kept, 'in_process': figures})}")
+        return
     runs = asyncio.run(bench_http(args.sizes, args.seconds, args.connections, args.rounds, status_changes))
     summary = summarise(runs)
     mem = memory(args.memory_sizes, (status_changes // 10, status_changes))
