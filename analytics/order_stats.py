@@ -28,7 +28,8 @@ Run = tuple[int, int, int, int]  # (level, first unit, end unit, sign)
 @lru_cache(maxsize=4096)
 def decompose(lo_q: int, hi_q: int, level: int = len(UNIT_QUARTERS) - 1) -> tuple[Run, ...]:
     """[lo_q, hi_q) as signed runs of whole units: rounded to the nearest unit of the coarsest level
-    that fits, the difference to the true edges taken at finer levels (added or subtracted)."""
+    no longer than the period, the difference to the true edges taken at finer levels (added or
+    subtracted)."""
     if lo_q == hi_q:
         return ()
     if lo_q > hi_q:
@@ -37,7 +38,7 @@ def decompose(lo_q: int, hi_q: int, level: int = len(UNIT_QUARTERS) - 1) -> tupl
     if level == 0:
         return ((0, lo_q, hi_q, 1),)
     first, end = (lo_q + unit // 2) // unit, (hi_q + unit // 2) // unit
-    if first >= end:
+    if hi_q - lo_q < unit or first >= end:
         return decompose(lo_q, hi_q, level - 1)
     edges = decompose(lo_q, first * unit, level - 1) + decompose(end * unit, hi_q, level - 1)
     return ((level, first, end, 1), *edges)
