@@ -18,7 +18,7 @@ The fold's cost is O(scopes) per changed item (`Column.change`); merging happens
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection
 from typing import Any
 
 import numpy as np
@@ -37,26 +37,60 @@ DURATION_KINDS = frozenset({"reply", "handle"})
 _AFTER_ALL_US = 2**63
 
 
-def entries(part: Contribution) -> Iterator[Entry]:
+def _created(part: Contribution, channel: Scope) -> list[Entry]:
+    created = part.created
+    found: list[Entry] = [(("created", *ALL), created.ts_us, 0), (("created", *channel), created.ts_us, 0)]
+    if created.resolved_now:
+        found += [(("created_resolved", *ALL), created.ts_us, 0), (("created_resolved", *channel), created.ts_us, 0)]
+    return found
+
+
+def _replies(part: Contribution, channel: Scope) -> list[Entry]:
+    reply = part.first_reply
+    if reply is None:
+        return []
+    return [(("reply", *scope), reply.ts_us, reply.duration_us) for scope in (ALL, channel, ("agent", reply.responder))]
+
+
+def _resolver_scopes(part: Contribution, channel: Scope) -> tuple[Scope, ...]:
+    resolver = None if part.resolution is None else part.resolution.resolver
+    return (ALL, channel) if resolver is None else (ALL, channel, ("agent", resolver))
+
+
+def _handles(part: Contribution, channel: Scope) -> list[Entry]:
+    resolution = part.resolution
+    if resolution is None:
+        return []
+    return [(("handle", *s), resolution.ts_us, resolution.handle_us) for s in _resolver_scopes(part, channel)]
+
+
+def _ratings(part: Contribution, channel: Scope) -> list[Entry]:
+    rating = part.rating
+    if rating is None:
+        return []
+    kinds = ("rated", "rated_good") if rating.good else ("rated",)
+    return [((kind, *s), rating.ts_us, 0) for s in _resolver_scopes(part, channel) for kind in kinds]
+
+
+_GROUPS = (_created, _replies, _handles, _ratings)
+
+
+def entries(part: Contribution) -> list[Entry]:
     """The report items a conversation's contribution makes, each in every scope it counts in."""
-    created, channel = part.created, ("channel", part.created.channel)
-    for scope in (ALL, channel):
-        yield ("created", *scope), created.ts_us, 0
-        if created.resolved_now:
-            yield ("created_resolved", *scope), created.ts_us, 0
-    reply, resolution, rating = part.first_reply, part.resolution, part.rating
-    if reply is not None:
-        for scope in (ALL, channel, ("agent", reply.responder)):
-            yield ("reply", *scope), reply.ts_us, reply.duration_us
-    resolver = None if resolution is None else resolution.resolver
-    if resolution is not None:
-        for scope in (ALL, channel) if resolver is None else (ALL, channel, ("agent", resolver)):
-            yield ("handle", *scope), resolution.ts_us, resolution.handle_us
-    if rating is not None:
-        for scope in (ALL, channel) if resolver is None else (ALL, channel, ("agent", resolver)):
-            yield ("rated", *scope), rating.ts_us, 0
-            if rating.good:
-                yield ("rated_good", *scope), rating.ts_us, 0
+    channel = ("channel", part.created.channel)
+    return [entry for group in _GROUPS for entry in group(part, channel)]
+
+
+def _changed_groups(before: Contribution, after: Contribution) -> list[Callable[[Contribution, Scope], list[Entry]]]:
+    """The groups of items whose inputs differ, for contributions of the same channel."""
+    resolvers = (before.resolution and before.resolution.resolver) != (after.resolution and after.resolution.resolver)
+    changed = (
+        before.created != after.created,
+        before.first_reply != after.first_reply,
+        before.resolution != after.resolution,
+        before.rating != after.rating or resolvers,
+    )
+    return [group for group, differs in zip(_GROUPS, changed, strict=True) if differs]
 
 
 class ReportIndex:
@@ -69,13 +103,22 @@ class ReportIndex:
         self._next_due_us = _AFTER_ALL_US
 
     def change(self, before: Contribution | None, after: Contribution | None) -> None:
-        """Replace the items of `before` by those of `after`; only the ones that differ move."""
-        was = set() if before is None else set(entries(before))
-        now = set() if after is None else set(entries(after))
-        for entry in was - now:
-            self._place(entry, -1)
-        for entry in now - was:
-            self._place(entry, 1)
+        """Replace the items of `before` by those of `after`; only the ones that differ move (most
+        changes touch one group: a reply, a resolution, a rating)."""
+        if before is None or after is None or before.created.channel != after.created.channel:
+            self._move([] if before is None else entries(before), [] if after is None else entries(after))
+            return
+        channel = ("channel", after.created.channel)
+        for group in _changed_groups(before, after):
+            self._move(group(before, channel), group(after, channel))
+
+    def _move(self, was: list[Entry], now: list[Entry]) -> None:
+        for entry in was:
+            if entry not in now:
+                self._place(entry, -1)
+        for entry in now:
+            if entry not in was:
+                self._place(entry, 1)
 
     def advance(self, now_us: int) -> None:
         """Move the watermark to `now_us` (never back): pending items up to it join their columns."""
