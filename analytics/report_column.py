@@ -17,6 +17,7 @@ may still read) — on whichever thread computes the report — and hands the re
 
 from __future__ import annotations
 
+import itertools
 import threading
 from typing import NamedTuple
 
@@ -33,7 +34,7 @@ _QUARTER_RANGE = (-(2**22), 2**22 - 1)  # ±119 years around 1970; beyond, times
 _MERGE_AT = 4096  # delta entries (plus an eighth of the base) that make the fold merge on its own
 
 Ints = npt.NDArray[np.int64]
-Delta = dict[tuple[int, int], int]  # (time µs, duration µs) -> net count added
+Delta = list[tuple[int, int, int]]  # changes in order: (time µs, duration µs, +1 added / -1 removed)
 
 
 class Arrays(NamedTuple):
@@ -57,11 +58,15 @@ def quarter_keys(ts_us: Ints, duration_us: Ints) -> tuple[Ints, Ints]:
     return quarters, np.clip(duration_us // 1000, 0, MS_MASK)
 
 
-def _expand(items: list[tuple[tuple[int, int], int]]) -> tuple[Ints, Ints]:
-    counts = np.array([abs(n) for _, n in items], np.int64)
-    ts = np.repeat(np.array([key[0] for key, _ in items], np.int64), counts)
-    durations = np.repeat(np.array([key[1] for key, _ in items], np.int64), counts)
-    return ts, durations
+def _net(deltas: list[Delta]) -> tuple[Ints, Ints, Ints, Ints]:
+    """(times, durations) of the items `deltas` add, net, and of those they remove, each as often as it does."""
+    changes = np.array(list(itertools.chain.from_iterable(deltas)), np.int64).reshape(-1, 3)
+    items, which = np.unique(changes[:, :2], axis=0, return_inverse=True)
+    net = np.bincount(which.reshape(-1), weights=changes[:, 2], minlength=len(items)).astype(np.int64)
+    added, removed = net > 0, net < 0
+    add_ts, add_dur = (np.repeat(items[added, j], net[added]) for j in (0, 1))
+    rem_ts, rem_dur = (np.repeat(items[removed, j], -net[removed]) for j in (0, 1))
+    return add_ts, add_dur, rem_ts, rem_dur
 
 
 def _occurrence(sorted_keys: Ints) -> Ints:
@@ -99,12 +104,9 @@ def _quarter_positions(keys: Ints, removed: Ints, values: Ints, removed_values: 
     return positions
 
 
-def merge(base: Arrays, delta: Delta) -> Arrays:
-    """`base` with the net changes of `delta` applied: a new Arrays (base is left as it was)."""
-    added = [(key, n) for key, n in delta.items() if n > 0]
-    removed = [(key, n) for key, n in delta.items() if n < 0]
-    add_ts, add_dur = _expand(added)
-    rem_ts, rem_dur = _expand(removed)
+def merge(base: Arrays, deltas: list[Delta]) -> Arrays:
+    """`base` with the net changes of `deltas` applied: a new Arrays (base is left as it was)."""
+    add_ts, add_dur, rem_ts, rem_dur = _net(deltas)
     add_q, add_ms = quarter_keys(add_ts, add_dur)
     rem_q, rem_ms = quarter_keys(rem_ts, rem_dur)
     if base.seconds is None or base.micros is None:
@@ -134,17 +136,14 @@ class Column:
     def __init__(self, durations: bool) -> None:
         self.base = _empty(durations)
         self._frozen: tuple[Delta, ...] = ()  # deltas handed to snapshots, not merged into base yet
-        self._delta: Delta = {}
+        self._delta: Delta = []
+        self._merge_at = _MERGE_AT
         self._lock = threading.Lock()  # between the fold's thread and a report's merge handing back
 
     def change(self, ts_us: int, duration_us: int, sign: int) -> None:
-        delta, key = self._delta, (ts_us, duration_us)
-        count = delta.get(key, 0) + sign
-        if count:
-            delta[key] = count
-        else:
-            del delta[key]
-        if len(delta) > _MERGE_AT + len(self.base.levels[0]) // 8:
+        delta = self._delta
+        delta.append((ts_us, duration_us, sign))
+        if len(delta) > self._merge_at:
             self.snapshot().arrays()  # bounds the delta's memory when no report comes to merge it
 
     def snapshot(self, extra: Delta | None = None) -> Frozen:
@@ -152,7 +151,7 @@ class Column:
         to read on another thread while the fold goes on."""
         with self._lock:
             if self._delta:
-                self._frozen, self._delta = (*self._frozen, self._delta), {}
+                self._frozen, self._delta = (*self._frozen, self._delta), []
             return Frozen(self, self.base, self._frozen, extra)
 
     def adopt(self, base: Arrays, frozen: tuple[Delta, ...], merged: Arrays) -> None:
@@ -162,6 +161,7 @@ class Column:
             ahead = self._frozen[:done]
             if self.base is base and len(ahead) == done and all(a is b for a, b in zip(ahead, frozen, strict=True)):
                 self.base, self._frozen = merged, self._frozen[done:]
+                self._merge_at = _MERGE_AT + len(merged.levels[0]) // 8
 
 
 class Frozen:
@@ -173,11 +173,7 @@ class Frozen:
 
     def arrays(self) -> Arrays:
         if self._arrays is None:
-            net: Delta = {}
-            for delta in (*self._frozen, self._extra or {}):
-                for key, count in delta.items():
-                    net[key] = net.get(key, 0) + count
-            self._arrays = merge(self._base, {key: n for key, n in net.items() if n})
+            self._arrays = merge(self._base, [*self._frozen, self._extra or []])
             if self._extra is None:  # the column's own content: the next snapshots start from it
                 self._column.adopt(self._base, self._frozen, self._arrays)
         return self._arrays

@@ -139,8 +139,7 @@ class ReportIndex:
         at_now: dict[ColumnKey, Delta] = {}
         for key, duration_us, sign in self._pending.get(self._watermark_us, []) if with_now else []:
             if key[1] in dimensions:
-                delta = at_now.setdefault(key, {})
-                delta[self._watermark_us, duration_us] = delta.get((self._watermark_us, duration_us), 0) + sign
+                at_now.setdefault(key, []).append((self._watermark_us, duration_us, sign))
         for key in at_now:
             self._column(key)
         return {
@@ -179,7 +178,8 @@ class ReportIndex:
     def _place(self, entry: Entry, sign: int) -> None:
         key, ts_us, duration_us = entry
         if ts_us < self._watermark_us:
-            self._column(key).change(ts_us, duration_us, sign)
+            column = self._columns.get(key)
+            (self._column(key) if column is None else column).change(ts_us, duration_us, sign)
             return
         waiting = self._pending.get(ts_us)
         if waiting is None:
