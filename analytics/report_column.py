@@ -61,11 +61,13 @@ def quarter_keys(ts_us: Ints, duration_us: Ints) -> tuple[Ints, Ints]:
 def _net(deltas: list[Delta]) -> tuple[Ints, Ints, Ints, Ints]:
     """(times, durations) of the items `deltas` add, net, and of those they remove, each as often as it does."""
     changes = np.array(list(itertools.chain.from_iterable(deltas)), np.int64).reshape(-1, 3)
-    items, which = np.unique(changes[:, :2], axis=0, return_inverse=True)
-    net = np.bincount(which.reshape(-1), weights=changes[:, 2], minlength=len(items)).astype(np.int64)
+    changes = changes[np.lexsort((changes[:, 1], changes[:, 0]))]
+    ts, durations = changes[:, 0], changes[:, 1]
+    first = np.flatnonzero(np.concatenate(([True], (ts[1:] != ts[:-1]) | (durations[1:] != durations[:-1]))))
+    net = np.add.reduceat(changes[:, 2], first) if len(first) else first
     added, removed = net > 0, net < 0
-    add_ts, add_dur = (np.repeat(items[added, j], net[added]) for j in (0, 1))
-    rem_ts, rem_dur = (np.repeat(items[removed, j], -net[removed]) for j in (0, 1))
+    add_ts, add_dur = (np.repeat(column[first][added], net[added]) for column in (ts, durations))
+    rem_ts, rem_dur = (np.repeat(column[first][removed], -net[removed]) for column in (ts, durations))
     return add_ts, add_dur, rem_ts, rem_dur
 
 
@@ -133,8 +135,9 @@ def merge(base: Arrays, deltas: list[Delta]) -> Arrays:
 class Column:
     """The items of one (kind, scope): a merged base and the changes since (see the module doc)."""
 
-    def __init__(self, durations: bool) -> None:
+    def __init__(self, durations: bool, parent: Column | None = None) -> None:
         self.base = _empty(durations)
+        self._parent = parent  # a column that holds this one's items too (the account's, for a channel's)
         self._frozen: tuple[Delta, ...] = ()  # deltas handed to snapshots, not merged into base yet
         self._delta: Delta = []
         self._merge_at = _MERGE_AT
@@ -145,6 +148,8 @@ class Column:
         delta.append((ts_us, duration_us, sign))
         if len(delta) > self._merge_at:
             self.snapshot().arrays()  # bounds the delta's memory when no report comes to merge it
+        if self._parent is not None:
+            self._parent.change(ts_us, duration_us, sign)
 
     def snapshot(self, extra: Delta | None = None) -> Frozen:
         """What the column holds now (and `extra` on top, for this snapshot only), immutable: safe

@@ -39,9 +39,9 @@ _AFTER_ALL_US = 2**63
 
 def _created(part: Contribution, channel: Scope) -> list[Entry]:
     created = part.created
-    found: list[Entry] = [(("created", *ALL), created.ts_us, 0), (("created", *channel), created.ts_us, 0)]
+    found: list[Entry] = [(("created", *channel), created.ts_us, 0)]
     if created.resolved_now:
-        found += [(("created_resolved", *ALL), created.ts_us, 0), (("created_resolved", *channel), created.ts_us, 0)]
+        found.append((("created_resolved", *channel), created.ts_us, 0))
     return found
 
 
@@ -49,12 +49,12 @@ def _replies(part: Contribution, channel: Scope) -> list[Entry]:
     reply = part.first_reply
     if reply is None:
         return []
-    return [(("reply", *scope), reply.ts_us, reply.duration_us) for scope in (ALL, channel, ("agent", reply.responder))]
+    return [(("reply", *scope), reply.ts_us, reply.duration_us) for scope in (channel, ("agent", reply.responder))]
 
 
 def _resolver_scopes(part: Contribution, channel: Scope) -> tuple[Scope, ...]:
     resolver = None if part.resolution is None else part.resolution.resolver
-    return (ALL, channel) if resolver is None else (ALL, channel, ("agent", resolver))
+    return (channel,) if resolver is None else (channel, ("agent", resolver))
 
 
 def _handles(part: Contribution, channel: Scope) -> list[Entry]:
@@ -76,7 +76,8 @@ _GROUPS = (_created, _replies, _handles, _ratings)
 
 
 def entries(part: Contribution) -> list[Entry]:
-    """The report items a conversation's contribution makes, each in every scope it counts in."""
+    """The report items a conversation's contribution makes, each in every scope it counts in but
+    the account's: a channel's column passes its changes on to the account's (every item has a channel)."""
     channel = ("channel", part.created.channel)
     return [entry for group in _GROUPS for entry in group(part, channel)]
 
@@ -138,8 +139,9 @@ class ReportIndex:
         items before the watermark, and `with_now` those at exactly the watermark too."""
         at_now: dict[ColumnKey, Delta] = {}
         for key, duration_us, sign in self._pending.get(self._watermark_us, []) if with_now else []:
-            if key[1] in dimensions:
-                at_now.setdefault(key, []).append((self._watermark_us, duration_us, sign))
+            for scope in (key, (key[0], *ALL)) if key[1] == "channel" else (key,):
+                if scope[1] in dimensions:
+                    at_now.setdefault(scope, []).append((self._watermark_us, duration_us, sign))
         for key in at_now:
             self._column(key)
         return {
@@ -172,7 +174,8 @@ class ReportIndex:
     def _column(self, key: ColumnKey) -> Column:
         column = self._columns.get(key)
         if column is None:
-            column = self._columns[key] = Column(key[0] in DURATION_KINDS)
+            parent = self._column((key[0], *ALL)) if key[1] == "channel" else None
+            column = self._columns[key] = Column(key[0] in DURATION_KINDS, parent)
         return column
 
     def _place(self, entry: Entry, sign: int) -> None:
