@@ -28,7 +28,7 @@ from analytics.periods import Unit, format_instant, series_bounds
 from analytics.report_column import QUARTER_US, Frozen, Ints
 from analytics.report_figures import KINDS, Periods, has_items, row_figures
 from analytics.report_index import ALL, ColumnKey, ReportIndex, Scope
-from analytics.rounding import apportion_tenths, round_ratio
+from analytics.rounding import apportion_tenths_rows, round_ratio
 from analytics.time import SECOND_US
 
 Breakdown = Literal["channel", "agent"]
@@ -88,11 +88,9 @@ class _Snapshot:
 
     def channel_mixes(self, lo_q: Ints, hi_q: Ints) -> list[dict[str, float]]:
         channels = self.values("channel")
-        per_channel = [counts(self.column("created", ("channel", c)).arrays(), lo_q, hi_q).tolist() for c in channels]
-        return [
-            apportion_tenths({c: k for c, k in zip(channels, line, strict=True) if k})
-            for line in zip(*per_channel, strict=True)
-        ] or [{} for _ in range(len(lo_q))]
+        per_channel = [counts(self.column("created", ("channel", c)).arrays(), lo_q, hi_q) for c in channels]
+        grid = np.stack(per_channel, axis=1) if channels else np.zeros((len(lo_q), 0), np.int64)
+        return apportion_tenths_rows(grid, channels)
 
 
 def _periods(

@@ -53,3 +53,22 @@ def apportion_tenths(counts: Mapping[str, int]) -> dict[str, float]:
     for _, key in sorted(remainders)[: 1000 - sum(tenths.values())]:
         tenths[key] += 1
     return {key: tenths[key] / 10 for key in sorted(tenths, key=lambda key: (-tenths[key], key))}
+
+
+def apportion_tenths_rows(counts: Ints, keys: list[str]) -> list[dict[str, float]]:
+    """`apportion_tenths` of each row of `counts` (rows × keys, `keys` sorted), vectorised."""
+    if not keys:
+        return [{} for _ in range(len(counts))]
+    total = counts.sum(axis=1, keepdims=True)
+    safe = np.maximum(total, 1)
+    tenths, remainders = np.divmod(1000 * counts, safe)
+    short = 1000 - tenths.sum(axis=1, keepdims=True)  # fewer than len(keys): the largest remainders get one more
+    order = np.argsort(-remainders * len(keys) + np.arange(len(keys)), axis=1, kind="stable")
+    place = np.empty_like(order)
+    np.put_along_axis(place, order, np.arange(len(keys))[None, :].repeat(len(counts), 0), axis=1)
+    tenths += (place < short) & (total > 0)
+    ranking = np.argsort(-tenths * len(keys) + np.arange(len(keys)), axis=1, kind="stable").tolist()
+    return [
+        {keys[k]: line[k] / 10 for k in ranked if counted[k]} if any(counted) else {}
+        for ranked, line, counted in zip(ranking, tenths.tolist(), counts.tolist(), strict=True)
+    ]
