@@ -18,13 +18,13 @@ The fold's cost is O(scopes) per changed item (`Column.change`); merging happens
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from typing import Any
 
 import numpy as np
 from sortedcontainers import SortedDict
 
-from analytics.contribution import Contribution
+from analytics.contribution import Contribution, FirstReply, Rating, Resolution
 from analytics.report_column import Column, Delta, Frozen
 from analytics.time import SECOND_US
 
@@ -45,53 +45,42 @@ def _created(part: Contribution, channel: Scope) -> list[Entry]:
     return found
 
 
-def _replies(part: Contribution, channel: Scope) -> list[Entry]:
-    reply = part.first_reply
+def _resolver(resolution: Resolution | None) -> str | None:
+    return None if resolution is None else resolution.resolver
+
+
+def reply_entries(reply: FirstReply | None, channel: Scope) -> list[Entry]:
     if reply is None:
         return []
     return [(("reply", *scope), reply.ts_us, reply.duration_us) for scope in (channel, ("agent", reply.responder))]
 
 
-def _resolver_scopes(part: Contribution, channel: Scope) -> tuple[Scope, ...]:
-    resolver = None if part.resolution is None else part.resolution.resolver
-    return (channel,) if resolver is None else (channel, ("agent", resolver))
-
-
-def _handles(part: Contribution, channel: Scope) -> list[Entry]:
-    resolution = part.resolution
+def handle_entries(resolution: Resolution | None, channel: Scope) -> list[Entry]:
     if resolution is None:
         return []
-    return [(("handle", *s), resolution.ts_us, resolution.handle_us) for s in _resolver_scopes(part, channel)]
+    scopes = (channel,) if resolution.resolver is None else (channel, ("agent", resolution.resolver))
+    return [(("handle", *scope), resolution.ts_us, resolution.handle_us) for scope in scopes]
 
 
-def _ratings(part: Contribution, channel: Scope) -> list[Entry]:
-    rating = part.rating
+def rating_entries(rating: Rating | None, resolver: str | None, channel: Scope) -> list[Entry]:
+    """A rating counts in its channel, and for the resolver of a conversation resolved now (SPEC §4)."""
     if rating is None:
         return []
     kinds = ("rated", "rated_good") if rating.good else ("rated",)
-    return [((kind, *s), rating.ts_us, 0) for s in _resolver_scopes(part, channel) for kind in kinds]
-
-
-_GROUPS = (_created, _replies, _handles, _ratings)
+    scopes = (channel,) if resolver is None else (channel, ("agent", resolver))
+    return [((kind, *scope), rating.ts_us, 0) for scope in scopes for kind in kinds]
 
 
 def entries(part: Contribution) -> list[Entry]:
     """The report items a conversation's contribution makes, each in every scope it counts in but
     the account's: a channel's column passes its changes on to the account's (every item has a channel)."""
     channel = ("channel", part.created.channel)
-    return [entry for group in _GROUPS for entry in group(part, channel)]
-
-
-def _changed_groups(before: Contribution, after: Contribution) -> list[Callable[[Contribution, Scope], list[Entry]]]:
-    """The groups of items whose inputs differ, for contributions of the same channel."""
-    resolvers = (before.resolution and before.resolution.resolver) != (after.resolution and after.resolution.resolver)
-    changed = (
-        before.created != after.created,
-        before.first_reply != after.first_reply,
-        before.resolution != after.resolution,
-        before.rating != after.rating or resolvers,
-    )
-    return [group for group, differs in zip(_GROUPS, changed, strict=True) if differs]
+    return [
+        *_created(part, channel),
+        *reply_entries(part.first_reply, channel),
+        *handle_entries(part.resolution, channel),
+        *rating_entries(part.rating, _resolver(part.resolution), channel),
+    ]
 
 
 class ReportIndex:
@@ -104,16 +93,23 @@ class ReportIndex:
         self._next_due_us = _AFTER_ALL_US
 
     def change(self, before: Contribution | None, after: Contribution | None) -> None:
-        """Replace the items of `before` by those of `after`; only the ones that differ move (most
-        changes touch one group: a reply, a resolution, a rating)."""
-        if before is None or after is None or before.created.channel != after.created.channel:
-            self._move([] if before is None else entries(before), [] if after is None else entries(after))
-            return
-        channel = ("channel", after.created.channel)
-        for group in _changed_groups(before, after):
-            self._move(group(before, channel), group(after, channel))
+        """Replace the items of `before` by those of `after`; only the ones that differ move."""
+        self.move([] if before is None else entries(before), [] if after is None else entries(after))
 
-    def _move(self, was: list[Entry], now: list[Entry]) -> None:
+    def move_resolution(
+        self, channel: Scope, created_us: int, was: Resolution | None, now: Resolution | None, rating: Rating | None
+    ) -> None:
+        """A conversation's resolution changed (nothing else): its handle time, whether its creation
+        counts as resolved now, and for whom its current `rating` counts."""
+        self.move(handle_entries(was, channel), handle_entries(now, channel))
+        resolved_by = (now is not None) - (was is not None)
+        if resolved_by:
+            self._place((("created_resolved", *channel), created_us, 0), resolved_by)
+        if rating is not None and _resolver(was) != _resolver(now):
+            self.move(rating_entries(rating, _resolver(was), channel), rating_entries(rating, _resolver(now), channel))
+
+    def move(self, was: list[Entry], now: list[Entry]) -> None:
+        """Retract the entries of `was` and add those of `now`, but those in both."""
         for entry in was:
             if entry not in now:
                 self._place(entry, -1)

@@ -42,7 +42,7 @@ from analytics.facts import AgentFacts, ConversationFacts, CreatedFact
 from analytics.figures import Overview, Report
 from analytics.overview import render_overview
 from analytics.report import ReportQuery, prepare
-from analytics.report_index import ReportIndex
+from analytics.report_index import ReportIndex, rating_entries, reply_entries
 from analytics.tally import Tally
 from analytics.time import BUCKET_US, WINDOW_US
 
@@ -152,7 +152,6 @@ class AccountView:
             # the items those facts make are compared and moved.
             self.advance(now_us)
             if self._change(old, new, new.created):
-                self._index.change(contribution(old), contribution(new))
                 self.version = _next_version()
             return
         else:
@@ -188,24 +187,20 @@ class AccountView:
 
     def _change(self, old: ConversationFacts, new: ConversationFacts, created: CreatedFact) -> bool:
         """What `contribution(old)` -> `contribution(new)` moves, for facts with the same `created`,
-        item by item from the facts that differ; whether any figure changed."""
-        created_us, changed = created[0], False
+        item by item from the facts that differ (in the window and the report index); whether any
+        figure changed."""
+        created_us, changed, index, channel = created[0], False, self._index, ("channel", created[2])
         if old.first_reply != new.first_reply:
             was_reply = first_reply_item(old.first_reply, created_us)
             now_reply = first_reply_item(new.first_reply, created_us)
-            changed |= self._replace(
-                was_reply,
-                now_reply,
-                _ADD_FIRST_REPLY,
-            )
+            if was_reply != now_reply:
+                index.move(reply_entries(was_reply, channel), reply_entries(now_reply, channel))
+            changed |= self._replace(was_reply, now_reply, _ADD_FIRST_REPLY)
         if old.status != new.status:
             was_resolution = resolution_item(old.status, created_us)
             now_resolution = resolution_item(new.status, created_us)
-            if self._replace(
-                was_resolution,
-                now_resolution,
-                _ADD_RESOLUTION,
-            ):
+            if self._replace(was_resolution, now_resolution, _ADD_RESOLUTION):
+                index.move_resolution(channel, created_us, was_resolution, now_resolution, rating_item(old.rating))
                 # The created item's resolved_now, where the created item is.
                 resolved_by = (now_resolution is not None) - (was_resolution is not None)
                 if resolved_by:
@@ -217,11 +212,10 @@ class AccountView:
                 changed = True
         if old.rating != new.rating:
             was_rating, now_rating = rating_item(old.rating), rating_item(new.rating)
-            changed |= self._replace(
-                was_rating,
-                now_rating,
-                _ADD_RATING,
-            )
+            if was_rating != now_rating:
+                resolver = new.status[3] if new.status is not None and new.status[2] == "resolved" else None
+                index.move(rating_entries(was_rating, resolver, channel), rating_entries(now_rating, resolver, channel))
+            changed |= self._replace(was_rating, now_rating, _ADD_RATING)
         return changed
 
     def _replace(self, was: Any, now: Any, add: Adder) -> bool:
