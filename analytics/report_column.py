@@ -144,12 +144,12 @@ class Column:
         self._lock = threading.Lock()  # between the fold's thread and a report's merge handing back
 
     def change(self, ts_us: int, duration_us: int, sign: int) -> None:
-        delta = self._delta
-        delta.append((ts_us, duration_us, sign))
-        if len(delta) > self._merge_at:
-            self.snapshot().arrays()  # bounds the delta's memory when no report comes to merge it
-        if self._parent is not None:
-            self._parent.change(ts_us, duration_us, sign)
+        change = (ts_us, duration_us, sign)
+        for column in (self,) if self._parent is None else (self, self._parent):
+            delta = column._delta
+            delta.append(change)
+            if len(delta) > column._merge_at:
+                column.snapshot().arrays()  # bounds the delta's memory when no report comes to merge it
 
     def snapshot(self, extra: Delta | None = None) -> Frozen:
         """What the column holds now (and `extra` on top, for this snapshot only), immutable: safe

@@ -114,10 +114,10 @@ class ReportIndex:
     def move(self, was: list[Entry], now: list[Entry]) -> None:
         """Retract the entries of `was` and add those of `now`, but those in both."""
         for entry in was:
-            if entry not in now:
+            if not now or entry not in now:
                 self._place(entry, -1)
         for entry in now:
-            if entry not in was:
+            if not was or entry not in was:
                 self._place(entry, 1)
 
     def advance(self, now_us: int) -> None:
