@@ -24,6 +24,7 @@ from tests.support.reference import reference_overview
 
 REPORT = "/api/v1/analytics/report"
 RETENTION_US = 90 * DAY_US
+QUARTER_US = 15 * 60 * 10**6
 
 
 def cases(t_us: int) -> list[dict[str, str]]:
@@ -43,8 +44,9 @@ def cases(t_us: int) -> list[dict[str, str]]:
         query |= {"group_by": group_by} if group_by else {}
         query |= {"breakdown": breakdown} if breakdown else {}
         out.append(query)
-    # ...and one up to now, with a timestamp since
-    out.append({"since": format_instant(t_us - 3 * DAY_US, zone("UTC")), "breakdown": "agent"})
+    # ...and one up to now, with a timestamp since (on a quarter hour: SPEC §4 is exact there and at T)
+    since_us = (t_us - 3 * DAY_US) // QUARTER_US * QUARTER_US
+    out.append({"since": format_instant(since_us, zone("UTC")), "breakdown": "agent"})
     return out
 
 
