@@ -1,7 +1,7 @@
-"""Vectorised counts, exact sums and order statistics of report items, per group (SPEC §4).
+"""Vectorised counts, exact sums and order statistics of report items, per group (SPEC §4, §5).
 
-A report selects items (conversation rows whose time for that item is in a period) and groups
-them, by series period, channel or agent. Everything here is numpy over plain int64 arrays:
+The SPEC §5 reports (`analytics.sliced_report`) select items (conversation rows whose time for that item is in a period) and group
+them, by series period, channel, agent, team, inbox or label. Everything here is numpy over int64 arrays:
 counts with `bincount`; sums exactly, as Python ints (µs sums could overflow int64 for long
 durations, so seconds and sub-second parts are summed apart, each far below 2**53); the k-th
 smallest per group from one `lexsort` — the true median and p90, not a sketch.

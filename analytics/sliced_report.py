@@ -14,7 +14,7 @@ from typing import Any
 import msgspec
 import numpy as np
 
-from analytics.agent_time import status_time_us
+from analytics.agent_time import Timeline
 from analytics.facts import AgentFacts
 from analytics.figures import DIMENSION_ROWS, AgentRow, ChannelRow, PeriodFigures, PreviousReport, Report, SeriesPeriod
 from analytics.filters import Filters
@@ -188,7 +188,13 @@ def channel_rows(table: TableSnapshot, rows: Ints, lo_us: int, hi_us: int) -> li
 
 
 def agent_rows(
-    table: TableSnapshot, rows: Ints, agents: Mapping[str, AgentFacts], query: ReportQuery, lo_us: int, hi_us: int
+    table: TableSnapshot,
+    rows: Ints,
+    agents: Mapping[str, AgentFacts],
+    timelines: dict[str, Timeline],
+    query: ReportQuery,
+    lo_us: int,
+    hi_us: int,
 ) -> list[AgentRow]:
     """Agent rows over the filtered conversations: an agent with a resolution, first response or rating
     among their items in P; time live or away alone adds no row (SPEC §5), but rows keep their time."""
@@ -205,7 +211,11 @@ def agent_rows(
         if not grouped.has_items(code):
             continue
         facts = agents.get(agent_id)
-        spent = status_time_us(() if facts is None else facts.history, query.since_us, status_end_us)
+        history = () if facts is None else facts.history
+        timeline = timelines.get(agent_id)
+        if timeline is None or timeline.history is not history:  # built once per history, on first use
+            timeline = timelines[agent_id] = Timeline(history)
+        spent = timeline.spent_us(query.since_us, status_end_us)
         figures = grouped.figures(code)
         del figures["total_conversations"], figures["resolution_rate"]
         found.append(
@@ -221,7 +231,9 @@ def agent_rows(
     return sorted(found, key=lambda row: (-row.resolved, row.name, row.agent_id))
 
 
-def build_sliced_report(table: TableSnapshot, agents: Mapping[str, AgentFacts], query: ReportQuery) -> Report:
+def build_sliced_report(
+    table: TableSnapshot, agents: Mapping[str, AgentFacts], timelines: dict[str, Timeline], query: ReportQuery
+) -> Report:
     """The whole answer for a query with SPEC §5 filters or a team, inbox or label breakdown."""
     tz, now_us, rows = query.tz, query.now_us, passing(table, query.filters)
 
@@ -243,7 +255,7 @@ def build_sliced_report(table: TableSnapshot, agents: Mapping[str, AgentFacts], 
         if query.breakdown == "channel":
             parts["breakdown"] = channel_rows(table, rows, since_us, hi_us)
         elif query.breakdown == "agent":
-            parts["breakdown"] = agent_rows(table, rows, agents, query, since_us, hi_us)
+            parts["breakdown"] = agent_rows(table, rows, agents, timelines, query, since_us, hi_us)
         elif query.breakdown is not None:
             parts["breakdown"] = dimension_rows(table, rows, query.breakdown, since_us, hi_us)
         return parts

@@ -16,8 +16,15 @@ Last, the overview's load again with one user asking for `day_90` reports all th
 runs on the event loop that serves every request (and, in a worker, ingests), so its time is
 the overview's worst case.
 
-Memory (tracemalloc, this process): the report rows (`analytics.report_rows.ConversationRows`) per
-conversation, and an agent's status history (`AgentFacts` as the views hold it) per status event.
+Memory (tracemalloc, this process): the report index (`analytics.report_index.ReportIndex`, its
+columns merged) per conversation, and an agent's status history (`AgentFacts` as the views hold
+it) per status event.
+
+    .venv/bin/python -m bench.report --in-process   # a few minutes; adds "in_process" to report.json
+
+`--in-process` times `AccountView.report` itself, no HTTP: per size, the view built as above, each
+report (and `day_90` in Europe/Berlin) asked once (`first_us`: it merges what the rebuild left in
+the columns' deltas), then `--rounds` (at least 20) times in turn; p50/p99 of those rounds.
 """
 
 from __future__ import annotations
@@ -25,25 +32,36 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import json
+import time
 import tracemalloc
 from collections.abc import Callable
 from datetime import timedelta
 from functools import partial
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 from zoneinfo import ZoneInfo
 
 from analytics.contribution import contribution
 from analytics.facts import AgentFacts, decode_agent_facts, decode_conversation_facts, encode_facts
 from analytics.periods import format_instant, local
-from analytics.report_rows import ConversationRows
+from analytics.report_index import ReportIndex
 from analytics.time import DAY_US, HOUR_US
 from analytics.window import Views
 from api.app import OVERVIEW_PATH
 from api.report import REPORT_PATH
-from bench.common import BenchRun, figure, markdown_table, ratio
-from bench.endpoint import PARTITIONS, agent_status_history, populate, synthetic_facts
-from bench.server import CONSTANT_PATH, bench_server, measure
+from api.report_params import parse_report_request
+from bench.common import RESULTS, markdown_table, ratio, write_result
+from bench.endpoint import (
+    ACCOUNT,
+    CONSTANT_PATH,
+    PARTITIONS,
+    agent_status_history,
+    bench_server,
+    measure,
+    populate,
+    synthetic_facts,
+)
 from streams.live_state import LiveState
 from streams.partitioning import partitioner
 from streams.topology import wall_clock_us
@@ -53,8 +71,14 @@ SPAN_US = 89 * DAY_US  # every conversation inside the default 90-day retention
 AGENTS = 200
 REPORTS = ("day_90", "hour_30", "agent_30")
 MIXED = "day_90"  # the report run beside the overview's load
-REPORT_TARGETS = {10_000: "report.p99_ms_10k", 1_000_000: "report.p99_ms_1m"}  # in bench.targets
+TARGETS = {
+    "report_p99_us": {"10000": 5_000, "1000000": 50_000},
+    "overview_p99_us": 5_000,
+    "overview_ratio_to_constant": 0.80,
+    "bytes_per_conversation": 2_000,
+}
 UTC = ZoneInfo("UTC")
+RESULT = RESULTS / "report.json"
 
 
 def report_paths(now_us: int) -> dict[str, str]:
@@ -115,18 +139,20 @@ def traced_bytes(build: Callable[[], object]) -> int:
     return size
 
 
-def rows_of(conversations: int, now_us: int) -> ConversationRows:
-    rows = ConversationRows()
+def index_of(conversations: int, now_us: int) -> ReportIndex:
+    index = ReportIndex()
+    index.advance(now_us)
     for _, stored in synthetic_facts(conversations, now_us, agents=AGENTS, span_us=SPAN_US):
-        facts = decode_conversation_facts(stored)
-        rows.put(facts.conversation_id, contribution(facts))
-    return rows
+        index.change(None, contribution(decode_conversation_facts(stored)))
+    for frozen in index.snapshot({"all", "channel", "agent"}, with_now=False).values():
+        frozen.arrays()  # merged, as the first report leaves them
+    return index
 
 
 def memory(sizes: list[int], status_events: tuple[int, int]) -> dict[str, Any]:
     """Report rows per conversation (at each size, and the difference); status history per event."""
     now_us = wall_clock_us()
-    rows = {str(n): traced_bytes(partial(rows_of, n, now_us)) for n in sizes}
+    rows = {str(n): traced_bytes(partial(index_of, n, now_us)) for n in sizes}
     small, large = sizes[0], sizes[-1]
 
     def histories(changes: int) -> list[AgentFacts]:
@@ -182,46 +208,57 @@ def summarise(runs: dict[str, Any]) -> dict[str, Any]:
     return summary
 
 
-def every_round(runs: dict[str, Any]) -> list[dict[str, Any]]:
-    """Every wrk run of every size, loaded and alone (the overview beside a report ran once per size)."""
-    rounds = []
-    for size, run in runs.items():
-        for part in ("loaded", "alone"):
-            for route in run[part].values():
-                rounds += [{"conversations": int(size), "part": part} | r for r in route.pop("rounds")]
-        for route, r in run["overview_beside_report"].items():
-            rounds.append({"conversations": int(size), "part": "overview_beside_report", "route": route} | r)
-    return rounds
-
-
-def headline(rounds: list[dict[str, Any]], sizes: list[int]) -> list[dict[str, Any]]:
-    def values(size: int, part: str, route: str, field: str, scale: float = 1) -> list[float]:
-        return [r[field] / scale for r in rounds if (r["conversations"], r["part"], r["route"]) == (size, part, route)]
-
-    figures = []
+def in_process(sizes: list[int], rounds: int, status_changes: int) -> dict[str, Any]:
+    """p50/p99 of `AccountView.report` per report and size, `rounds` rounds each (no HTTP)."""
+    results: dict[str, Any] = {}
     for size in sizes:
-        figures.append(
-            figure(
-                f"overview beside the reports, {size:,} conversations",
-                "req/s",
-                values(size, "loaded", "overview", "requests_per_s"),
-                baseline=("constant route", values(size, "loaded", "constant", "requests_per_s")),
-                targets=["overview.ratio_to_constant"],
-            )
+        state = LiveState(views=Views(), partition_of=partitioner(PARTITIONS))
+        build_s = populate(
+            state, size, agents=AGENTS, span_us=SPAN_US, status_changes=status_changes, status_span_us=SPAN_US
         )
-        for name in REPORTS:
-            target = REPORT_TARGETS.get(size)
-            figures.append(
-                figure(
-                    f"report {name} alone, {size:,} conversations: p99",
-                    "ms",
-                    values(size, "alone", name, "p99_us", 1000),
-                    higher_is_better=False,
-                    digits=1,
-                    targets=[target] if target else [],
-                )
-            )
-    return figures
+        now_us = wall_clock_us()
+        paths = report_paths(now_us)
+        paths["day_90_berlin"] = paths["day_90"] + "&timezone=Europe%2FBerlin"
+        queries = {
+            name: parse_report_request(parse_qsl(path.split("?", 1)[1]), now_us=now_us, retention_us=91 * DAY_US).query
+            for name, path in paths.items()
+        }
+        timings: dict[str, list[int]] = {name: [] for name in queries}
+        first: dict[str, int] = {}
+        for name, query in queries.items():  # the first reports after the rebuild merge the columns' deltas
+            started = time.perf_counter_ns()
+            state.report(ACCOUNT, query)
+            first[name] = (time.perf_counter_ns() - started) // 1000
+        for _ in range(rounds):
+            for name, query in queries.items():
+                started = time.perf_counter_ns()
+                state.report(ACCOUNT, query)
+                timings[name].append((time.perf_counter_ns() - started) // 1000)
+        results[str(size)] = {
+            "views_build_s": round(build_s, 2),
+            "reports": {
+                name: {
+                    "first_us": first[name],
+                    "p50_us": percentile(us, 50),
+                    "p99_us": percentile(us, 99),
+                    "rounds_us": us,
+                }
+                for name, us in timings.items()
+            },
+        }
+        print(
+            f"{size:,}: "
+            + ", ".join(
+                f"{n} p50 {r['p50_us']} p99 {r['p99_us']} µs" for n, r in results[str(size)]["reports"].items()
+            ),
+            flush=True,
+        )
+    return results
+
+
+def percentile(values: list[int], p: int) -> int:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, -(-p * len(ordered) // 100) - 1)]
 
 
 def main() -> None:
@@ -232,9 +269,17 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--status-changes-per-day", type=int, default=6)
     parser.add_argument("--memory-sizes", type=int, nargs=2, default=[100_000, 1_000_000])
+    parser.add_argument("--in-process", action="store_true", help="time view.report itself (see the module doc)")
     args = parser.parse_args()
-    bench_run = BenchRun("report")
     status_changes = args.status_changes_per_day * SPAN_US // DAY_US
+    if args.in_process:
+        rounds = max(args.rounds, 20)
+        figures = {"rounds": rounds, "sizes": in_process(args.sizes, rounds, status_changes)}
+        figures["memory"] = memory(args.memory_sizes, (status_changes // 10, status_changes))
+        previous = json.loads(RESULT.read_text()) if RESULT.exists() else {}
+        kept = {k: v for k, v in previous.items() if k not in ("benchmark", "date", "machine", "versions")}
+        print(f"written to {write_result('report', {**kept, 'in_process': figures})}")
+        return
     runs = asyncio.run(bench_http(args.sizes, args.seconds, args.connections, args.rounds, status_changes))
     summary = summarise(runs)
     mem = memory(args.memory_sizes, (status_changes // 10, status_changes))
@@ -252,9 +297,9 @@ def main() -> None:
         "summary": summary,
         "memory": mem,
         "raw": runs,
+        "targets": TARGETS,
     }
-    rounds = every_round(runs)
-    path = bench_run.write(result, rounds=rounds, figures=headline(rounds, args.sizes))
+    path = write_result("report", result)
     rows = []
     for size, figures in summary.items():
         rows.append(

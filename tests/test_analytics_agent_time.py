@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from analytics.agent_time import status_at, status_time_us, was_active
+from analytics.agent_time import Timeline, status_at, was_active
 
 # live from 10; at 20 away and offline at the same instant (the later event_id wins at once, so away
 # holds for zero time); live again from 40, for ever.
@@ -27,11 +27,11 @@ HISTORY = [(10, "e1", "live"), (20, "e2", "away"), (20, "e3", "offline"), (40, "
     ],
 )
 def test_time_in_each_status(lo_us: int, hi_us: int, spent: dict[str, int]) -> None:
-    assert status_time_us(HISTORY, lo_us, hi_us) == spent
+    assert Timeline(HISTORY).spent_us(lo_us, hi_us) == spent
 
 
 def test_no_history_spends_no_time() -> None:
-    assert status_time_us([], 0, 100) == {}
+    assert Timeline([]).spent_us(0, 100) == {}
 
 
 @pytest.mark.parametrize(
@@ -57,4 +57,4 @@ def test_status_at(at_us: int, status: str | None) -> None:
     ],
 )
 def test_active_means_a_positive_time_live_or_away(lo_us: int, last_us: int, active: bool) -> None:
-    assert was_active(status_time_us(HISTORY, lo_us, last_us)) is active
+    assert was_active(Timeline(HISTORY).spent_us(lo_us, last_us)) is active

@@ -94,11 +94,13 @@ def queries(draw: st.DrawFn) -> ReportQuery:
         since_us = T_US - length_us - draw(st.integers(0, 40 * DAY_US))
     else:  # around a daylight-saving change
         since_us = draw(st.sampled_from(CHANGES_US)) - draw(st.integers(0, length_us))
-    if draw(st.booleans()):
-        since_us -= since_us % QUARTER_US  # on a quarter hour, where SPEC §4 promises exactness (exact here too)
-    until_us = draw(st.sampled_from([since_us + length_us, T_US]))
+    # Edges on quarter hours (and T), where SPEC §4 promises exactness: the report index is exact there only.
+    since_us -= since_us % QUARTER_US
+    until_us = draw(st.sampled_from([since_us + length_us - length_us % QUARTER_US, T_US]))
     if until_us <= since_us:
         until_us = since_us + HOUR_US
+    # The previous period starts at since - (until - since): on the grid only for a whole number of quarters.
+    compare = draw(st.booleans()) and (until_us - since_us) % QUARTER_US == 0
     tz = zone(name)
     return ReportQuery(
         since_us=since_us,
@@ -108,7 +110,7 @@ def queries(draw: st.DrawFn) -> ReportQuery:
         timezone=name,
         series_bounds=None if unit is None else tuple(series_bounds(since_us, until_us, unit, tz, 10_000)),
         group_by=unit,  # type: ignore[arg-type]
-        compare=draw(st.booleans()),
+        compare=compare,
         breakdown=draw(st.sampled_from([None, "channel", "agent"])),
     )
 
