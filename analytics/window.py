@@ -81,11 +81,14 @@ def first_bucket(now_us: int) -> int:
 def _sliced_differently(old: ConversationFacts | None, new: ConversationFacts | None) -> bool:
     """Whether a change of facts changes what SPEC §5 reports read: anything but the last event's time."""
     if old is None or new is None:
-        return old is not new
+        present = new or old
+        return present is not None and present.created is not None  # one that never existed slices nowhere
     if new.created is None and old.created is None:
         return False
+    was, now = old.created, new.created
     return (
-        old.created != new.created
+        # Another earliest `created` at the same instant and channel moves nothing: compare (ts, channel).
+        (was != now and (was is None or now is None or was[::2] != now[::2]))
         or old.first_reply != new.first_reply
         or old.status != new.status
         or old.rating != new.rating
