@@ -20,7 +20,7 @@ from analytics.figures import DIMENSION_ROWS, AgentRow, ChannelRow, PeriodFigure
 from analytics.filters import Filters
 from analytics.grouped import DurationStats, Ints, counts, duration_stats, period_of
 from analytics.periods import format_instant, series_bounds
-from analytics.report import ReportQuery
+from analytics.report import ReportQuery, agent_row
 from analytics.rounding import apportion_tenths, percent_tenths, round_ratio
 from analytics.slice_table import NOBODY, TableSnapshot
 from analytics.time import SECOND_US
@@ -208,26 +208,12 @@ def agent_rows(
     status_end_us = min(query.until_us, query.now_us)
     found = []
     for code, agent_id in enumerate(names):
-        if not grouped.has_items(code):
-            continue
-        facts = agents.get(agent_id)
-        history = () if facts is None else facts.history
-        timeline = timelines.get(agent_id)
-        if timeline is None or timeline.history is not history:  # built once per history, on first use
-            timeline = timelines[agent_id] = Timeline(history)
-        spent = timeline.spent_us(query.since_us, status_end_us)
-        figures = grouped.figures(code)
-        del figures["total_conversations"], figures["resolution_rate"]
-        found.append(
-            AgentRow(
-                agent_id=agent_id,
-                name=agent_id if facts is None or facts.name is None else facts.name[2],
-                time_live=_seconds(spent.get("live", 0)),
-                time_away=_seconds(spent.get("away", 0)),
-                time_offline=_seconds(spent.get("offline", 0)),
-                **figures,
+        if grouped.has_items(code):  # time live or away alone adds no row here (SPEC §5)
+            row = agent_row(
+                agent_id, grouped.figures(code), agents.get(agent_id), timelines, query.since_us, status_end_us
             )
-        )
+            if row is not None:
+                found.append(row)
     return sorted(found, key=lambda row: (-row.resolved, row.name, row.agent_id))
 
 

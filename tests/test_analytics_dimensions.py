@@ -3,23 +3,14 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
 
 import msgspec
 import pytest
 
-from analytics.facts import ConversationFacts, decode_conversation_facts, encode_facts, fold_conversation
-from analytics.time import epoch_us
+from analytics.facts import ConversationFacts, decode_conversation_facts, encode_facts
 from events.schema import ConversationEvent
 from tests.support.builders import MIN, H, assigned, created, labelled, message, status
-
-
-def fold_all(events: Sequence[ConversationEvent]) -> ConversationFacts:
-    facts = None
-    for event in events:
-        facts = fold_conversation(facts, event, epoch_us(event.occurred_at))
-    assert facts is not None
-    return facts
+from tests.test_analytics_facts import fold_all
 
 
 def dimensions(facts: ConversationFacts) -> tuple[str | None, str | None, str | None, tuple[str, ...]]:
