@@ -12,7 +12,7 @@ WRK := /usr/bin/wrk
 # Debian packages need root: use sudo when not already root.
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: setup lint test test-under-load kafka kafka-stop demo bench constraints clean
+.PHONY: setup lint test test-under-load kafka kafka-stop demo bench mutation constraints clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,12 @@ bench: setup $(WRK)
 	$(PY) -m bench.decode_bench
 	$(PY) -m bench
 
+# Mutation testing of analytics/ and events/ before a release (not part of `make test`): mutmut,
+# configured in pyproject.toml's [tool.mutmut]; results in bench/results/mutation.json.
+mutation: $(STAMP)
+	$(PY) -m pip install -q -c constraints.txt -e '.[dev,mutation]'
+	$(PY) bench/mutation.py
+
 # Kafka, a worker with the API, a demo key and simulated traffic; Ctrl-C stops it all.
 demo: setup
 	$(PINGBACK) demo $(DEMO_ARGS)
@@ -70,4 +76,4 @@ constraints: $(STAMP)
 	$(PY) -m pip freeze --exclude-editable | grep -v '^pingback-metrics' > constraints.txt
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .hypothesis
+	rm -rf $(VENV) var .pytest_cache .hypothesis mutants

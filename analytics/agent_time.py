@@ -35,7 +35,7 @@ class Timeline:
                 held[status] += self._times[i + 1] - self._times[i]
 
     def spent_us(self, lo_us: int, hi_us: int) -> dict[str, int]:
-        """µs spent in each status within [lo_us, hi_us) (those with any), as `status_time_us`."""
+        """µs spent in each status within [lo_us, hi_us) (those with any)."""
         if not self._times or hi_us <= max(lo_us, self._times[0]):
             return {}
         lo_us = max(lo_us, self._times[0])
@@ -62,9 +62,7 @@ def _instant(change: AgentStatusFact) -> int:
     return change[0]
 
 
-def was_active(spent: Mapping[str, int], history: Sequence[AgentStatusFact], lo_us: int, last_us: int) -> bool:
-    """Whether the agent was live or away at any instant of [lo_us, last_us] (both included), given
-    what `Timeline.spent_us` says it spent in [lo_us, last_us)."""
-    if last_us < lo_us:
-        return False
-    return any(spent.get(status, 0) for status in ACTIVE) or status_at(history, last_us) in ACTIVE
+def was_active(spent: Mapping[str, int]) -> bool:
+    """Whether `Timeline.spent_us` found a positive time live or away: an agent whose live status
+    begins at the end of the range (or at T) was active for no time, so it has no row (SPEC §4)."""
+    return any(spent.get(status, 0) > 0 for status in ACTIVE)

@@ -19,8 +19,10 @@ import msgspec
 from analytics.time import DAY_US
 from events.schema import (
     AgentStatusChanged,
+    ConversationAssigned,
     ConversationCreated,
     ConversationEvent,
+    ConversationLabelsChanged,
     ConversationRated,
     ConversationStatusChanged,
     MessageCreated,
@@ -37,6 +39,10 @@ ReplyFact = tuple[int, str, str]
 StatusFact = tuple[int, str, str, str | None]
 # (ts_us, event_id, rating)
 RatingFact = tuple[int, str, int]
+# (ts_us, event_id, team_id or agent_id; "" when the event cleared it) of the latest assigned event carrying that field
+AssignmentFact = tuple[int, str, str]
+# (ts_us, event_id, the labels: distinct, sorted by code point) of the latest labels_changed event
+LabelsFact = tuple[int, str, tuple[str, ...]]
 # (ts_us, event_id, agent status)
 AgentStatusFact = tuple[int, str, str]
 # (ts_us, event_id, name)
@@ -51,6 +57,24 @@ class ConversationFacts(msgspec.Struct, frozen=True, array_like=True):
     rating: RatingFact | None = None  # latest rating
     # The table key names the conversation too; the views need it to find its report row.
     conversation_id: str = ""
+    # SPEC §5. Appended with defaults, so facts stored before them still decode.
+    inbox_id: str | None = None  # of the `created` event that gives created_at
+    team: AssignmentFact | None = None
+    assignee: AssignmentFact | None = None
+    labels: LabelsFact | None = None
+
+    @property
+    def team_id(self) -> str | None:
+        """The current team (SPEC §5): None for no team, or a team cleared by null."""
+        return None if self.team is None else self.team[2] or None
+
+    @property
+    def assignee_id(self) -> str | None:
+        return None if self.assignee is None else self.assignee[2] or None
+
+    @property
+    def label_set(self) -> tuple[str, ...]:
+        return () if self.labels is None else self.labels[2]
 
     @property
     def status_now(self) -> str:
@@ -80,17 +104,20 @@ def fold_conversation(facts: ConversationFacts | None, event: ConversationEvent,
     """`facts` with `event` (which occurred at `ts_us`) folded in; `facts` itself when nothing changed."""
     if facts is None:
         last_us, created, first_reply, status, rating = ts_us, None, None, None, None
+        inbox_id, team, assignee, labels = None, None, None, None
         changed, conversation_id = True, event.conversation_id
     else:
         last_us, created, first_reply = facts.last_event_us, facts.created, facts.first_reply
         status, rating, conversation_id = facts.status, facts.rating, facts.conversation_id
+        inbox_id, team, assignee, labels = facts.inbox_id, facts.team, facts.assignee, facts.labels
         changed = ts_us > last_us
         if changed:
             last_us = ts_us
     if isinstance(event, ConversationCreated):
         new_created = (ts_us, event.event_id, event.channel)
-        if created is None or new_created < created:
-            created, changed = new_created, True
+        # The inbox ranks with the rest of the content, so two copies of one event_id agree whatever their order.
+        if created is None or (*new_created, event.inbox_id or "") < (*created, inbox_id or ""):
+            created, inbox_id, changed = new_created, event.inbox_id, True
     elif isinstance(event, MessageCreated):
         # Contact and bot messages are not replies (SPEC §2).
         if event.sender_type == "agent":
@@ -106,10 +133,26 @@ def fold_conversation(facts: ConversationFacts | None, event: ConversationEvent,
         new_rating = (ts_us, event.event_id, event.rating)
         if rating is None or new_rating > rating:
             rating, changed = new_rating, True
+    elif isinstance(event, ConversationAssigned):
+        # Each field is its own latest-wins fact: an absent field leaves it, null clears it ("").
+        if event.team_id is not msgspec.UNSET:
+            new_team = (ts_us, event.event_id, event.team_id or "")
+            if team is None or new_team > team:
+                team, changed = new_team, True
+        if event.agent_id is not msgspec.UNSET:
+            new_assignee = (ts_us, event.event_id, event.agent_id or "")
+            if assignee is None or new_assignee > assignee:
+                assignee, changed = new_assignee, True
+    elif isinstance(event, ConversationLabelsChanged):
+        new_labels = (ts_us, event.event_id, tuple(sorted(set(event.labels))))
+        if labels is None or new_labels > labels:
+            labels, changed = new_labels, True
     if not changed and facts is not None:  # (a first event always changes something)
         return facts
     # Positional: one C call, where a dict of changes and structs.replace(**changes) cost twice as much.
-    return ConversationFacts(last_us, created, first_reply, status, rating, conversation_id)
+    return ConversationFacts(
+        last_us, created, first_reply, status, rating, conversation_id, inbox_id, team, assignee, labels
+    )
 
 
 def fold_agent(facts: AgentFacts | None, event: AgentStatusChanged, ts_us: int) -> AgentFacts:

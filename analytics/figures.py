@@ -86,6 +86,17 @@ SeriesPeriod: type[msgspec.Struct] = msgspec.defstruct(
     frozen=True,
     forbid_unknown_fields=True,
 )
+
+
+def _dimension_row(name: str, key: str, key_type: Any) -> type[msgspec.Struct]:
+    """A SPEC §5 breakdown row: its key (null: no team / no inbox), then every period figure."""
+    return msgspec.defstruct(name, [(key, key_type), *_fields(PeriodFigures)], frozen=True, forbid_unknown_fields=True)
+
+
+TeamRow = _dimension_row("TeamRow", "team_id", str | None)
+InboxRow = _dimension_row("InboxRow", "inbox_id", str | None)
+LabelRow = _dimension_row("LabelRow", "label", str)
+DIMENSION_ROWS: dict[str, type[msgspec.Struct]] = {"team": TeamRow, "inbox": InboxRow, "label": LabelRow}
 # A channel's row: every period figure but the channel mix, over its conversations' items.
 ChannelRow: type[msgspec.Struct] = msgspec.defstruct(
     "ChannelRow", [("channel", str), *_fields(PeriodFigures, ("channel_mix",))], frozen=True, forbid_unknown_fields=True

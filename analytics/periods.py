@@ -70,9 +70,15 @@ def unit_start_us(timestamp_us: int, unit: Unit, tz: ZoneInfo) -> int:
     """The start of the `unit` (in `tz`) that contains `timestamp_us`."""
     at = local(timestamp_us, tz)
     if unit == "hour":
-        # The hour's start keeps the instant's own offset: correct for every whole-hour DST change.
-        start = at.replace(minute=0, second=0, microsecond=0)
-        return epoch_us(start) if epoch_us(start) <= timestamp_us else _previous_hour_start(timestamp_us, tz)
+        # Back to this reading's :00 at the same offset, unless the offset changed on the way there.
+        into_hour_us = ((at.minute * 60 + at.second) * 10**6) + at.microsecond
+        start_us = timestamp_us - into_hour_us
+        if local(start_us, tz).utcoffset() == at.utcoffset():
+            return start_us
+        candidate = timestamp_us - timestamp_us % _QUARTER_US
+        while not _starts_hour(candidate, tz):
+            candidate -= _QUARTER_US
+        return candidate
     day = at.date()
     if unit == "week":
         day -= timedelta(days=day.weekday())  # ISO weeks start on Monday
@@ -86,11 +92,11 @@ def next_unit_start_us(start_us: int, unit: Unit, tz: ZoneInfo) -> int:
     """The start of the unit after the one starting at `start_us`."""
     if unit == "hour":
         candidate = start_us + HOUR_US
-        if _is_hour_start(candidate, tz):
+        if local(candidate, tz).utcoffset() == local(start_us, tz).utcoffset() and _on_the_hour(candidate, tz):
             return candidate
-        # An offset change by a part of an hour (e.g. Lord Howe's 30 minutes): walk quarter hours.
+        # The offset changed within the hour: walk quarter hours to the next start.
         candidate = start_us + _QUARTER_US
-        while not _is_hour_start(candidate, tz):
+        while not _starts_hour(candidate, tz):
             candidate += _QUARTER_US
         return candidate
     day = local(start_us, tz).date()
@@ -125,13 +131,16 @@ def series_bounds(since_us: int, until_us: int, unit: Unit, tz: ZoneInfo, limit:
     return bounds
 
 
-def _is_hour_start(timestamp_us: int, tz: ZoneInfo) -> bool:
+def _on_the_hour(timestamp_us: int, tz: ZoneInfo) -> bool:
     at = local(timestamp_us, tz)
     return at.minute == 0 and at.second == 0 and at.microsecond == 0
 
 
-def _previous_hour_start(timestamp_us: int, tz: ZoneInfo) -> int:
-    candidate = timestamp_us - timestamp_us % _QUARTER_US
-    while not _is_hour_start(candidate, tz):
-        candidate -= _QUARTER_US
-    return candidate
+def _starts_hour(timestamp_us: int, tz: ZoneInfo) -> bool:
+    """A local clock hour starts here: the clock shows :00 (again, in a repeated hour), or it jumped
+    forward past a :00 into a later hour (Lord Howe's 02:00 → 02:30). Falling back within an hour
+    (Lord Howe's 02:00 → 01:30) starts nothing: that hour lasts 90 minutes."""
+    if _on_the_hour(timestamp_us, tz):
+        return True
+    at, before = local(timestamp_us, tz), local(timestamp_us - 1, tz)
+    return (at.date(), at.hour) > (before.date(), before.hour)

@@ -23,6 +23,7 @@ import numpy as np
 from analytics.agent_time import Timeline, was_active
 from analytics.facts import AgentFacts
 from analytics.figures import AgentRow, ChannelRow, PeriodFigures, PreviousReport, Report, SeriesPeriod
+from analytics.filters import NO_FILTERS, Filters
 from analytics.order_stats import counts
 from analytics.periods import Unit, format_instant, series_bounds
 from analytics.report_column import QUARTER_US, Frozen, Ints
@@ -31,7 +32,7 @@ from analytics.report_index import ALL, ColumnKey, ReportIndex, Scope
 from analytics.rounding import apportion_tenths_rows, round_ratio
 from analytics.time import SECOND_US
 
-Breakdown = Literal["channel", "agent"]
+Breakdown = Literal["channel", "agent", "team", "inbox", "label"]
 _UNLIMITED = 1 << 30
 
 
@@ -48,6 +49,7 @@ class ReportQuery:
     group_by: Unit | None = None
     compare: bool = False
     breakdown: Breakdown | None = None
+    filters: Filters = NO_FILTERS  # SPEC §5
 
 
 def _seconds(duration_us: int) -> int:
@@ -137,26 +139,39 @@ def agent_rows(
     found = []
     for agent_id in sorted({*snap.values("agent"), *agents}):
         figures = snap.row(("agent", agent_id), lo, hi, ("rated", "rated_good"))
-        facts = agents.get(agent_id)
-        history = () if facts is None else facts.history
-        timeline = timelines.get(agent_id)
-        if timeline is None or timeline.history is not history:  # built once per history, on first use
-            timeline = timelines[agent_id] = Timeline(history)
-        spent = timeline.spent_us(since_us, status_end_us)
-        if not has_items(figures) and not was_active(spent, history, since_us, status_end_us):
-            continue
-        del figures["total_conversations"], figures["resolution_rate"]
-        found.append(
-            AgentRow(
-                agent_id=agent_id,
-                name=agent_id if facts is None or facts.name is None else facts.name[2],
-                time_live=_seconds(spent.get("live", 0)),
-                time_away=_seconds(spent.get("away", 0)),
-                time_offline=_seconds(spent.get("offline", 0)),
-                **figures,
-            )
-        )
+        row = agent_row(agent_id, figures, agents.get(agent_id), timelines, since_us, status_end_us)
+        if row is not None:
+            found.append(row)
     return sorted(found, key=lambda row: (-row.resolved, row.name, row.agent_id))
+
+
+def agent_row(
+    agent_id: str,
+    figures: dict[str, Any],
+    facts: AgentFacts | None,
+    timelines: dict[str, Timeline],
+    since_us: int,
+    status_end_us: int,
+    time_alone: bool = True,
+) -> AgentRow | None:
+    """An agent's row from its figures and its time in each status over [since, status_end); None when it
+    has no item and (`time_alone`) no positive time live or away. Timelines are built once per history."""
+    history = () if facts is None else facts.history
+    timeline = timelines.get(agent_id)
+    if timeline is None or timeline.history is not history:
+        timeline = timelines[agent_id] = Timeline(history)
+    spent = timeline.spent_us(since_us, status_end_us)
+    if not has_items(figures) and not (time_alone and was_active(spent)):
+        return None
+    del figures["total_conversations"], figures["resolution_rate"]
+    return AgentRow(
+        agent_id=agent_id,
+        name=agent_id if facts is None or facts.name is None else facts.name[2],
+        time_live=_seconds(spent.get("live", 0)),
+        time_away=_seconds(spent.get("away", 0)),
+        time_offline=_seconds(spent.get("offline", 0)),
+        **figures,
+    )
 
 
 def prepare(

@@ -43,6 +43,8 @@ from analytics.figures import Overview, Report
 from analytics.overview import render_overview
 from analytics.report import ReportQuery, prepare
 from analytics.report_index import ReportIndex, rating_entries, reply_entries
+from analytics.slice_table import SliceTable
+from analytics.sliced_report import build_sliced_report, needs_slices
 from analytics.tally import Tally
 from analytics.time import BUCKET_US, WINDOW_US
 
@@ -76,6 +78,27 @@ def first_bucket(now_us: int) -> int:
     return bucket_of(now_us - WINDOW_US + 1)
 
 
+def _sliced_differently(old: ConversationFacts | None, new: ConversationFacts | None) -> bool:
+    """Whether a change of facts changes what SPEC §5 reports read: anything but the last event's time."""
+    if old is None or new is None:
+        present = new or old
+        return present is not None and present.created is not None  # one that never existed slices nowhere
+    if new.created is None and old.created is None:
+        return False
+    was, now = old.created, new.created
+    return (
+        # Another earliest `created` at the same instant and channel moves nothing: compare (ts, channel).
+        (was != now and (was is None or now is None or was[::2] != now[::2]))
+        or old.first_reply != new.first_reply
+        or old.status != new.status
+        or old.rating != new.rating
+        or old.inbox_id != new.inbox_id
+        or old.team != new.team
+        or old.assignee != new.assignee
+        or old.labels != new.labels
+    )
+
+
 def _tally_at(tallies: SortedDict, key: int) -> Tally:
     tally: Tally | None = tallies.get(key)
     if tally is None:
@@ -97,6 +120,7 @@ class AccountView:
         self._active_agents = 0
         self._names: dict[str, str] = {}  # agent_id -> display name, for agents with facts
         self._index = ReportIndex()  # every existing conversation's report items, for any period
+        self._slices = SliceTable()  # every existing conversation with its SPEC §5 dimensions
         self._agents: dict[str, AgentFacts] = {}  # their status histories, for reports
         self._timelines: dict[str, Timeline] = {}  # those histories' running totals, built by reports
         self.version = _next_version()  # changes whenever a figure may have changed
@@ -141,6 +165,9 @@ class AccountView:
 
     def apply_conversation(self, old: ConversationFacts | None, new: ConversationFacts | None, now_us: int) -> None:
         """Replace what a conversation contributed under `old` facts by what it contributes under `new`."""
+        if _sliced_differently(old, new):
+            self._slices.put((new or old).conversation_id, new)  # type: ignore[union-attr]
+            self.version = _next_version()  # a SPEC §5 report may change, even when no other figure does
         if old is not None and new is not None and old.created == new.created:
             # Changes that contribute nothing return before the window moves: nothing is placed, and
             # whatever places or reads next advances first, to the same state in one step as in many.
@@ -265,6 +292,9 @@ class AccountView:
         what the query reads (O(columns)); the function it returns computes the report from that
         snapshot and may run on another thread while the view keeps changing (see `analytics.report`)."""
         self.advance(query.now_us)
+        if needs_slices(query):
+            table, agents = self._slices.snapshot(), dict(self._agents)
+            return lambda: build_sliced_report(table, agents, self._timelines, query)
         return prepare(self._index, self._agents, self._timelines, query)
 
     def report(self, query: ReportQuery) -> Report:

@@ -25,7 +25,8 @@ from api.ingest_body import BodyError, read_limited
 from api.keys import INGEST, ApiKey
 from api.ports import KeyLookup, NotReady
 from api.responses import ORJSONResponse, error_response, not_ready_response
-from events.chatwoot_mapping import Ignored, Unreadable, map_delivery
+from events.chatwoot_fields import Unreadable
+from events.chatwoot_mapping import Ignored, map_delivery
 from events.dead_letter import dead_letter_value
 
 CHATWOOT_PATH = "/api/v1/ingest/chatwoot/{token}"

@@ -11,7 +11,7 @@ import msgspec
 
 from analytics.figures import Overview
 from api.openapi_agents import agents_path, agents_schemas
-from api.openapi_ingest import ingest_paths
+from api.openapi_ingest import event_schemas, ingest_paths
 from api.openapi_report import portable, report_path, report_schemas
 
 JsonObject = dict[str, Any]
@@ -227,6 +227,7 @@ def openapi_document(
                 "Error": ERROR_SCHEMA,
                 **(report_schemas() if reports else {}),
                 **(agents_schemas() if agents else {}),
+                **(event_schemas() if ingest else {}),
             },
             "responses": _RESPONSES,
             "securitySchemes": {

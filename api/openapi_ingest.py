@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
+
 from api.ingest_body import LIMITS, NDJSON
+from api.openapi_report import portable
+from events.schema import EVENT_TYPES
 
 JsonObject = dict[str, Any]
 
@@ -23,9 +27,25 @@ _NO_STORE = {
 # Any item is taken: each is judged on its own, and one that breaks SPEC §1 is listed in the
 # answer's `rejected` (a 200), never a reason to refuse the whole request.
 _EVENT: JsonObject = {
-    "description": "A SPEC §1 event: `event_id`, `type`, `account_id` (the key's account), `occurred_at` "
-    "(RFC 3339 with offset) and the fields of its type, checked exactly as the worker checks a record.",
+    "description": "A SPEC §1/§5 event (schema: `#/components/schemas/Event`): `event_id`, `type`, `account_id` "
+    "(the key's account), `occurred_at` (RFC 3339 with offset) and the fields of its type, checked exactly as the "
+    "worker checks a record.",
 }
+
+
+def event_schemas() -> JsonObject:
+    """Components for every event type (from `events.schema`, the one definition) and `Event`, any of them by `type`."""
+    _, components = msgspec.json.schema_components(EVENT_TYPES.values(), ref_template="#/components/schemas/{name}")
+    refs = [{"$ref": f"#/components/schemas/{cls.__name__}"} for cls in EVENT_TYPES.values()]
+    event = {
+        "oneOf": refs,
+        "discriminator": {
+            "propertyName": "type",
+            "mapping": {tag: f"#/components/schemas/{cls.__name__}" for tag, cls in EVENT_TYPES.items()},
+        },
+    }
+    return {**portable(components), "Event": event}
+
 
 _RESULT: JsonObject = {
     "type": "object",

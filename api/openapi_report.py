@@ -6,7 +6,7 @@ from typing import Any
 
 import msgspec
 
-from analytics.figures import AgentRow, ChannelRow, PeriodFigures, PreviousReport, Report, SeriesPeriod
+from analytics.figures import DIMENSION_ROWS, AgentRow, ChannelRow, PeriodFigures, PreviousReport, Report, SeriesPeriod
 from analytics.periods import UNITS
 from api.report import REPORT_PATH
 
@@ -24,17 +24,16 @@ def portable(node: Any) -> Any:
 
 def report_schemas() -> JsonObject:
     """Components for the report and its rows; `breakdown` is an array of one row kind or the other."""
-    _, components = msgspec.json.schema_components(
-        [Report, PeriodFigures, SeriesPeriod, ChannelRow, AgentRow], ref_template=_REF
-    )
+    row_types: list[type[msgspec.Struct]] = [ChannelRow, AgentRow, *DIMENSION_ROWS.values()]
+    _, components = msgspec.json.schema_components([Report, PeriodFigures, SeriesPeriod, *row_types], ref_template=_REF)
     components = dict(portable(components))
     rows = {
-        "anyOf": [  # not oneOf: an empty array is both
-            {"type": "array", "items": {"$ref": _REF.format(name="ChannelRow")}},
-            {"type": "array", "items": {"$ref": _REF.format(name="AgentRow")}},
+        "anyOf": [  # not oneOf: an empty array is all of them
+            {"type": "array", "items": {"$ref": _REF.format(name=row.__name__)}} for row in row_types
         ],
         "description": "breakdown=channel: ChannelRow, most conversations first; breakdown=agent: AgentRow, "
-        "most resolutions first.",
+        "most resolutions first; breakdown=team, inbox or label: TeamRow, InboxRow or LabelRow, most "
+        "conversations first (the null team or inbox last).",
     }
     for name in (Report.__name__, PreviousReport.__name__):
         properties = components[name]["properties"]
@@ -60,6 +59,14 @@ def _parameter(name: str, description: str, schema: JsonObject, required: bool =
     return {"name": name, "in": "query", "required": required, "description": description, "schema": schema}
 
 
+_ID: JsonObject = {"type": "string", "minLength": 1, "maxLength": 128, "pattern": "^[^\\x00-\\x1f\\x7f]+$"}
+_FILTERS: list[tuple[str, str, JsonObject]] = [
+    ("channel", "of this channel", {"type": "string", "pattern": "^[a-z0-9][a-z0-9_-]{0,31}$"}),
+    ("inbox_id", "that came in through this inbox", _ID),
+    ("team_id", "whose current team is this one", _ID),
+    ("assignee_id", "whose current assignee is this agent", _ID),
+    ("label", "whose current labels include this one", {**_ID, "maxLength": 64}),
+]
 _INSTANT = {"type": "string", "description": "RFC 3339 with offset, or YYYY-MM-DD (00:00 in `timezone`)."}
 
 
@@ -97,8 +104,16 @@ def report_path(no_store: JsonObject, responses: dict[str, JsonObject]) -> JsonO
                     _parameter("timezone", "IANA zone for dates, series and offsets; default UTC.", {"type": "string"}),
                     _parameter("group_by", "Adds `series`.", {"enum": list(UNITS)}),
                     _parameter("compare", "Adds `previous`.", {"enum": ["previous"]}),
-                    _parameter("breakdown", "Adds `breakdown` rows over P.", {"enum": ["channel", "agent"]}),
+                    _parameter(
+                        "breakdown",
+                        "Adds `breakdown` rows over P.",
+                        {"enum": ["channel", "agent", "team", "inbox", "label"]},
+                    ),
                     _parameter("format", "Default json.", {"enum": ["json", "csv"]}),
+                    *(
+                        _parameter(name, f"Only the items of conversations {rule} (SPEC §5).", schema)
+                        for name, rule, schema in _FILTERS
+                    ),
                 ],
                 "responses": {
                     "200": {

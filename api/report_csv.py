@@ -11,7 +11,7 @@ import io
 
 import msgspec
 
-from analytics.figures import AgentRow, ChannelRow, PeriodFigures, Report, SeriesPeriod, csv_columns
+from analytics.figures import DIMENSION_ROWS, AgentRow, ChannelRow, PeriodFigures, Report, SeriesPeriod, csv_columns
 from analytics.report import Breakdown
 
 
@@ -20,7 +20,9 @@ def report_csv(report: Report, breakdown: Breakdown | None) -> str:
     if report.series is not None:
         row_type, rows = SeriesPeriod, report.series
     elif breakdown is not None:
-        row_type, rows = (ChannelRow if breakdown == "channel" else AgentRow), report.breakdown or []
+        rows = report.breakdown or []
+        row_types: dict[str, type[msgspec.Struct]] = {"channel": ChannelRow, "agent": AgentRow, **DIMENSION_ROWS}
+        row_type = row_types[breakdown]
     else:
         row_type, rows = PeriodFigures, [report.totals]
     columns = csv_columns(row_type)

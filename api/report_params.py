@@ -10,16 +10,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal, cast
 
+from analytics.filters import FILTER_PARAMETERS, Filters
 from analytics.periods import UNITS, TooManyPeriods, Unit, format_instant, parse_instant, series_bounds, zone
 from analytics.report import Breakdown, ReportQuery
+from events.schema import is_channel
 
-PARAMETERS = ("since", "until", "timezone", "group_by", "compare", "breakdown", "format")
+PARAMETERS = ("since", "until", "timezone", "group_by", "compare", "breakdown", "format", *FILTER_PARAMETERS)
 MAX_SERIES_PERIODS = 1000
 Format = Literal["json", "csv"]
 _CHOICES: dict[str, tuple[str, ...]] = {
     "group_by": UNITS,
     "compare": ("previous",),
-    "breakdown": ("channel", "agent"),
+    "breakdown": ("channel", "agent", "team", "inbox", "label"),
     "format": ("json", "csv"),
 }
 
@@ -75,6 +77,7 @@ def parse_report_request(items: Sequence[tuple[str, str]], *, now_us: int, reten
     for name, choices in _CHOICES.items():
         if name in params and params[name] not in choices:
             raise InvalidParameter(name, f"unknown value {params[name]!r}; expected one of {', '.join(choices)}")
+    filters = _filters(params)
     group_by = cast(Unit | None, params.get("group_by"))
     breakdown = cast(Breakdown | None, params.get("breakdown"))
     report_format = cast(Format, params.get("format", "json"))
@@ -105,8 +108,30 @@ def parse_report_request(items: Sequence[tuple[str, str]], *, now_us: int, reten
         group_by=group_by,
         compare=compare,
         breakdown=breakdown,
+        filters=filters,
     )
     return ReportRequest(query=query, format=report_format)
+
+
+def _filters(params: dict[str, str]) -> Filters:
+    """The SPEC §5 filters given, each checked in SPEC's order: the first at fault is named."""
+    for name in FILTER_PARAMETERS:
+        if name in params and (fault := _filter_fault(name, params[name])) is not None:
+            raise InvalidParameter(name, fault)
+    return Filters(**{name: params[name] for name in FILTER_PARAMETERS if name in params})
+
+
+def _filter_fault(name: str, value: str) -> str | None:
+    longest = 64 if name == "label" else 128
+    if not value:
+        return "must not be empty"
+    if len(value) > longest:
+        return f"at most {longest} characters, got {len(value)}"
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in value):
+        return "must not contain control characters"
+    if name == "channel" and not is_channel(value):
+        return f"not a channel name: 1 to 32 of a-z, 0-9, '_', '-', starting with a letter or digit, got {value!r}"
+    return None
 
 
 def _instant(name: str, value: str, tz: object) -> int:

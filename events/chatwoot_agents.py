@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from events.chatwoot_mapping import Event, Unreadable, timestamp
+from events.chatwoot_fields import Event, Unreadable, timestamp
 
 # Chatwoot's availability (available / busy / offline) in SPEC §1 agent statuses.
 STATUSES = {"available": "live", "busy": "away", "offline": "offline"}

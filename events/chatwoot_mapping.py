@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import Any
+
+from events.chatwoot_fields import Event, Unreadable, dict_or_empty, id_at, object_at, timestamp
+from events.chatwoot_ownership import at_creation, on_update
 
 # Chatwoot's inbox channel classes with the SPEC channel each stands for; others are slugged.
 CHANNELS = {
@@ -29,16 +31,6 @@ STATUSES = ("open", "pending", "snoozed", "resolved")
 # `message_type` as a string (webhooks) or Chatwoot's enum integer (pushed message data).
 _MESSAGE_TYPES = {0: "incoming", 1: "outgoing", 2: "activity", 3: "template"}
 _BOT_SENDERS = ("agent_bot", "captain_assistant")
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-Event = dict[str, Any]
-
-
-class Unreadable(Exception):
-    """The payload lacks or garbles what its mapping needs; `reason` names the field."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -75,39 +67,28 @@ def channel_of(channel_type: str) -> str:
     return slug
 
 
-def timestamp(value: object, field: str) -> str:
-    """An ISO string, unix integer or unix float, as RFC 3339 UTC with microseconds."""
-    if isinstance(value, bool):
-        raise Unreadable(f"`{field}`: expected a timestamp, got {value!r}")
-    if isinstance(value, (int, float)):
-        instant = _EPOCH + timedelta(microseconds=round(value * 1_000_000))
-    elif isinstance(value, str):
-        text = value.strip().replace(" UTC", "Z")  # older Chatwoot wrote "2020-03-03 13:05:57 UTC"
-        try:
-            instant = datetime.fromisoformat(text.replace("Z", "+00:00"))
-        except ValueError:
-            raise Unreadable(f"`{field}`: not a timestamp: {value!r}") from None
-        if instant.utcoffset() is None:
-            instant = instant.replace(tzinfo=UTC)  # Rails writes UTC; a bare time is read as UTC
-    else:
-        raise Unreadable(f"`{field}`: expected a timestamp, got {type(value).__name__}")
-    return instant.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
-
-
 def _conversation_created(payload: dict[str, Any]) -> list[Event]:
-    conversation_id = _id(payload, "id")
-    channel_type = payload.get("channel") or _object(payload, "inbox").get("channel_type")
+    conversation_id = id_at(payload, "id")
+    channel_type = payload.get("channel") or object_at(payload, "inbox").get("channel_type")
     if not isinstance(channel_type, str):
         raise Unreadable("`channel`: missing, or not a string")
-    return [
-        {
-            "event_id": f"chatwoot:conversation:{conversation_id}:created",
-            "type": "conversation.created",
-            "occurred_at": timestamp(payload.get("created_at"), "created_at"),
-            "conversation_id": conversation_id,
-            "channel": channel_of(channel_type),
-        }
-    ]
+    occurred_at = timestamp(payload.get("created_at"), "created_at")
+    created: Event = {
+        "event_id": f"chatwoot:conversation:{conversation_id}:created",
+        "type": "conversation.created",
+        "occurred_at": occurred_at,
+        "conversation_id": conversation_id,
+        "channel": channel_of(channel_type),
+    }
+    inbox = payload.get("inbox_id")
+    if inbox is not None:
+        created["inbox_id"] = id_at(payload, "inbox_id")
+    return [created, *at_creation(payload, conversation_id, occurred_at)]
+
+
+def _conversation_updated(payload: dict[str, Any]) -> list[Event] | Ignored:
+    events = on_update(payload)
+    return events or Ignored("a conversation update that changes no team, assignee or labels")
 
 
 def _message_created(payload: dict[str, Any]) -> list[Event] | Ignored:
@@ -119,18 +100,18 @@ def _message_created(payload: dict[str, Any]) -> list[Event] | Ignored:
         )
     if payload.get("private") is True:
         return Ignored("a private note is not a reply")
-    sender = _dict_or_empty(payload.get("sender"))
+    sender = dict_or_empty(payload.get("sender"))
     if kind == "incoming":
         who: Event = {"sender_type": "contact"}
     elif kind == "outgoing" and sender.get("type") == "user":
-        who = {"sender_type": "agent", "agent_id": _id(sender, "id", "sender.id")}
+        who = {"sender_type": "agent", "agent_id": id_at(sender, "id", "sender.id")}
     elif kind == "outgoing":  # an agent bot, Captain, or an automated message without a user
         who = {"sender_type": "bot"}
     else:
         raise Unreadable(f"`message_type`: expected incoming, outgoing, activity or template, got {kind!r}")
     return [
         {
-            "event_id": f"chatwoot:message:{_id(payload, 'id')}",
+            "event_id": f"chatwoot:message:{id_at(payload, 'id')}",
             "type": "conversation.message_created",
             "occurred_at": timestamp(payload.get("created_at"), "created_at"),
             "conversation_id": _conversation_id(payload),
@@ -140,7 +121,7 @@ def _message_created(payload: dict[str, Any]) -> list[Event] | Ignored:
 
 
 def _status_changed(payload: dict[str, Any]) -> list[Event]:
-    conversation_id = _id(payload, "id")
+    conversation_id = id_at(payload, "id")
     status = payload.get("status")
     if status not in STATUSES:
         raise Unreadable(f"`status`: expected one of {', '.join(STATUSES)}, got {status!r}")
@@ -155,15 +136,15 @@ def _status_changed(payload: dict[str, Any]) -> list[Event]:
         "status": status,
     }
     # As Chatwoot's own reports do, the assignee is who resolved it.
-    assignee = _object(payload, "meta").get("assignee")
+    assignee = object_at(payload, "meta").get("assignee")
     if isinstance(assignee, dict) and assignee.get("type", "user") == "user":
-        event["agent_id"] = _id(assignee, "id", "meta.assignee.id")
+        event["agent_id"] = id_at(assignee, "id", "meta.assignee.id")
     return [event]
 
 
 def _message_updated(payload: dict[str, Any]) -> list[Event] | Ignored:
-    attributes = _dict_or_empty(payload.get("content_attributes"))
-    submitted = _dict_or_empty(attributes.get("submitted_values"))
+    attributes = dict_or_empty(payload.get("content_attributes"))
+    submitted = dict_or_empty(attributes.get("submitted_values"))
     response = submitted.get("csat_survey_response")
     if payload.get("content_type") != "input_csat" or not isinstance(response, dict) or "rating" not in response:
         return Ignored("a message update without a submitted CSAT rating")
@@ -171,12 +152,12 @@ def _message_updated(payload: dict[str, Any]) -> list[Event] | Ignored:
     if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
         raise Unreadable(f"`csat_survey_response.rating`: expected an integer from 1 to 5, got {rating!r}")
     # When it was given: the message's own update time if sent, else its conversation's (touched by it).
-    conversation = _object(payload, "conversation")
+    conversation = object_at(payload, "conversation")
     given = payload.get("updated_at", conversation.get("updated_at", payload.get("created_at")))
     occurred_at = timestamp(given, "updated_at")
     return [
         {
-            "event_id": f"chatwoot:csat:{_id(payload, 'id')}:{rating}:{occurred_at}",
+            "event_id": f"chatwoot:csat:{id_at(payload, 'id')}:{rating}:{occurred_at}",
             "type": "conversation.rated",
             "occurred_at": occurred_at,
             "conversation_id": _conversation_id(payload),
@@ -186,33 +167,15 @@ def _message_updated(payload: dict[str, Any]) -> list[Event] | Ignored:
 
 
 def _conversation_id(payload: dict[str, Any]) -> str:
-    conversation = _object(payload, "conversation")
+    conversation = object_at(payload, "conversation")
     # `id` is the display id in today's payloads; older ones named it `display_id`.
     field = "display_id" if "display_id" in conversation else "id"
-    return _id(conversation, field, f"conversation.{field}")
-
-
-def _dict_or_empty(value: Any) -> dict[str, Any]:
-    """`value` when it is a JSON object, else an empty one: an optional part that may be missing."""
-    return value if isinstance(value, dict) else {}
-
-
-def _object(payload: dict[str, Any], field: str) -> dict[str, Any]:
-    value = payload.get(field, {})
-    if not isinstance(value, dict):
-        raise Unreadable(f"`{field}`: expected an object")
-    return value
-
-
-def _id(payload: dict[str, Any], field: str, shown: str | None = None) -> str:
-    value = payload.get(field)
-    if isinstance(value, bool) or not isinstance(value, (int, str)) or value == "":
-        raise Unreadable(f"`{shown or field}`: expected an id (integer or string), got {value!r}")
-    return str(value)
+    return id_at(conversation, field, f"conversation.{field}")
 
 
 _MAPPERS = {
     "conversation_created": _conversation_created,
+    "conversation_updated": _conversation_updated,
     "message_created": _message_created,
     "conversation_status_changed": _status_changed,
     "message_updated": _message_updated,

@@ -24,7 +24,8 @@ _DECODER = msgspec.json.Decoder(Event)
 # Raw keeps each value's JSON text unparsed, so quoting "1e400" or a deeply nested array is safe.
 _LOOSE = msgspec.json.Decoder(dict[str, msgspec.Raw])
 
-_AT_FIELD = re.compile(r"(?P<rule>.*) - at `\$\.(?P<field>\w+)`\Z", re.S)
+# A field, or one element of an array field (SPEC §5 labels): "- at `$.labels[3]`".
+_AT_FIELD = re.compile(r"(?P<rule>.*) - at `\$\.(?P<field>\w+)(?:\[(?P<index>\d+)\])?`\Z", re.S)
 _MISSING = re.compile(r"Object missing required field `(?P<field>\w+)`\Z")
 _NOT_OBJECT = re.compile(r"Expected `object`, got `(?P<got>\w+)`\Z")
 _JSON_KINDS = {
@@ -136,6 +137,8 @@ def _explain(message: str, value: bytes) -> InvalidEvent:
         return SchemaViolation(message)
     field, rule = located["field"], located["rule"]
     raw = doc.get(field)
+    if located["index"] is not None:
+        return _explain_element(doc, field, int(located["index"]), rule)
     got = "nothing" if raw is None else _show(raw)
     if field == "type":
         tag = _as_str(raw)
@@ -149,6 +152,16 @@ def _explain(message: str, value: bytes) -> InvalidEvent:
     if expected is None:  # every schema field has a description; keep msgspec's words just in case
         return SchemaViolation(f"`{field}`: {rule}, got {got}")
     return SchemaViolation(f"`{field}`: expected {expected}, got {got}")
+
+
+def _explain_element(doc: dict[str, msgspec.Raw], field: str, index: int, rule: str) -> InvalidEvent:
+    """An array element that breaks its rule: `labels[3]`, with the element's own rule and value."""
+    elements = msgspec.json.decode(doc[field], type=list[msgspec.Raw])  # msgspec got this far in it
+    got = _show(elements[index])
+    expected = _RULES.get((_as_str(doc.get("type")) or "", f"{field}[]"))
+    if expected is None:
+        return SchemaViolation(f"`{field}[{index}]`: {rule}, got {got}")
+    return SchemaViolation(f"`{field}[{index}]`: expected {expected}, got {got}")
 
 
 def _as_str(raw: msgspec.Raw | None) -> str | None:
@@ -205,6 +218,9 @@ def _field_rules() -> dict[tuple[str, str], str]:
         for f in struct.fields:
             if (described := _describe(f.type)) is not None:
                 rules[(struct.tag, f.encode_name)] = described
+            inner = f.type.type if isinstance(f.type, mi.Metadata) else f.type
+            if isinstance(inner, mi.ListType) and (element := _describe(inner.item_type)) is not None:
+                rules[(struct.tag, f"{f.encode_name}[]")] = element
     return rules
 
 

@@ -30,13 +30,17 @@ AccountId = Annotated[
 ]
 
 
-def is_account_id(text: str) -> bool:
-    """Whether `text` is a SPEC §1 account id (the `AccountId` rule, for ids that come from elsewhere)."""
+def _conforms(text: str, rule: object) -> bool:
     try:
-        msgspec.convert(text, AccountId)
+        msgspec.convert(text, rule)
     except msgspec.ValidationError:
         return False
     return True
+
+
+def is_account_id(text: str) -> bool:
+    """Whether `text` is a SPEC §1 account id (the `AccountId` rule, for ids that come from elsewhere)."""
+    return _conforms(text, AccountId)
 
 
 Channel = Annotated[
@@ -46,7 +50,25 @@ Channel = Annotated[
         description="a channel name: 1 to 32 of a-z, 0-9, '_', '-', starting with a letter or digit",
     ),
 ]
+
+
+def is_channel(text: str) -> bool:
+    """Whether `text` is a SPEC §1 channel name (the `Channel` rule, for a report filter)."""
+    return _conforms(text, Channel)
+
+
 AgentName = Annotated[str, msgspec.Meta(min_length=1, max_length=200, description="a string of 1 to 200 characters")]
+# SPEC §5: a label is any text of 1 to 64 characters without control characters.
+Label = Annotated[
+    str,
+    msgspec.Meta(
+        min_length=1,
+        max_length=64,
+        pattern=r"^[^\x00-\x1f\x7f]+\Z",
+        description="a string of 1 to 64 characters without control characters",
+    ),
+]
+MAX_LABELS = 20  # distinct labels per conversation (SPEC §5)
 Rating = Annotated[int, msgspec.Meta(ge=1, le=5, description="an integer from 1 to 5")]
 # tz=True rejects a timestamp without an offset; msgspec keeps microseconds (and rounds finer digits).
 Timestamp = Annotated[
@@ -70,6 +92,7 @@ class BaseEvent(msgspec.Struct, tag_field="type", kw_only=True, frozen=True):
 class ConversationCreated(BaseEvent, tag="conversation.created", frozen=True):
     conversation_id: Id128
     channel: Channel
+    inbox_id: Id128 | None = None  # SPEC §5: the inbox it came in through
 
 
 class MessageCreated(BaseEvent, tag="conversation.message_created", frozen=True):
@@ -94,13 +117,44 @@ class ConversationRated(BaseEvent, tag="conversation.rated", frozen=True):
     rating: Rating
 
 
+class ConversationAssigned(BaseEvent, tag="conversation.assigned", frozen=True):
+    """SPEC §5: at least one of `agent_id` and `team_id`; null clears it, an absent field leaves it as it was."""
+
+    conversation_id: Id128
+    agent_id: Id128 | msgspec.UnsetType | None = msgspec.UNSET
+    team_id: Id128 | msgspec.UnsetType | None = msgspec.UNSET
+
+    def __post_init__(self) -> None:
+        if self.agent_id is msgspec.UNSET and self.team_id is msgspec.UNSET:
+            raise ValueError("`agent_id`, `team_id`: at least one is required (null clears it)")
+
+
+class ConversationLabelsChanged(BaseEvent, tag="conversation.labels_changed", frozen=True):
+    """SPEC §5: the conversation's whole set of labels from now on; `[]` removes every label."""
+
+    conversation_id: Id128
+    labels: Annotated[list[Label], msgspec.Meta(description="an array of labels")]
+
+    def __post_init__(self) -> None:
+        distinct = len(set(self.labels))
+        if distinct > MAX_LABELS:
+            raise ValueError(f"`labels`: at most {MAX_LABELS} distinct labels, got {distinct}")
+
+
 class AgentStatusChanged(BaseEvent, tag="agent.status_changed", frozen=True):
     agent_id: Id128
     status: AgentStatus
     name: AgentName | None = None
 
 
-ConversationEvent = ConversationCreated | MessageCreated | ConversationStatusChanged | ConversationRated
+ConversationEvent = (
+    ConversationCreated
+    | MessageCreated
+    | ConversationStatusChanged
+    | ConversationRated
+    | ConversationAssigned
+    | ConversationLabelsChanged
+)
 Event = ConversationEvent | AgentStatusChanged
 
 # The `type` value of each event class, e.g. "conversation.rated" -> ConversationRated.

@@ -22,7 +22,7 @@ from aiokafka.errors import KafkaError
 
 from api.ports import EventSink, NotReady
 from events.chatwoot_agents import agent_changes
-from events.chatwoot_mapping import Unreadable
+from events.chatwoot_fields import Unreadable
 from events.decode import decode_event
 from events.errors import InvalidEvent
 from streams.event_sink import KafkaEventSink

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from collections.abc import Sequence
 
@@ -19,7 +18,7 @@ from pingback import (
     worker_command,
 )
 from pingback.local_kafka import KafkaStartError
-from streams.kafka_preflight import connection_problem
+from streams.kafka_preflight import unusable
 from streams.settings import ConfigError, Settings
 
 COMMANDS = [
@@ -49,7 +48,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if getattr(args, "uses_kafka", False):
             # Fail fast, with the cause, on what no retry can fix: a wrong password, an untrusted
             # certificate, a plaintext client on a TLS port, no broker at all.
-            problem = asyncio.run(connection_problem(Settings.from_environ().kafka))
+            problem = unusable(Settings.from_environ().kafka)
             if problem is not None:
                 print(f"pingback {args.command}: cannot use Kafka: {problem}", file=sys.stderr)
                 return 2

@@ -29,6 +29,7 @@ from pingback.import_lines import STDIN, InputError, LineChecker, Source, Valid,
 from pingback.import_report import Counts, Rejects, summary
 from pingback.progress import progress_bar
 from streams.batch_sender import BatchSender
+from streams.kafka_preflight import unusable
 from streams.partitioning import partitioner
 from streams.settings import Settings
 from streams.topics import TopicLayoutError, ensure_topics
@@ -53,7 +54,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help=f"where rejected lines and their reasons go, created only if there are any "
         f"(default: {DEFAULT_REJECTS} in the current directory)",
     )
-    parser.set_defaults(run=_run, uses_kafka=True)
+    parser.set_defaults(run=_run)  # checks Kafka itself, after the usage errors that need none
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -71,6 +72,11 @@ def _run(args: argparse.Namespace) -> int:
             source.close()
         return _fail(str(exc))
 
+    problem = unusable(settings.kafka)  # after the usage checks, which need no Kafka
+    if problem is not None:
+        for source in sources:
+            source.close()
+        return _fail(f"cannot use Kafka: {problem}")
     total = None if any(source.size is None for source in sources) else sum(source.size or 0 for source in sources)
     bar = progress_bar(total=total, unit="B", unit_scale=True, unit_divisor=1024, desc="import")
     rejects = Rejects(args.rejects, show=lambda text: bar.write(text, file=sys.stderr))

@@ -27,7 +27,7 @@ import time
 from aiokafka.errors import KafkaConnectionError, KafkaError
 
 from pingback.worker_command import add_worker_arguments, worker_settings
-from streams.kafka_preflight import connection_problem
+from streams.kafka_preflight import unusable
 from streams.reset import (
     EventLog,
     UnsafeDataDir,
@@ -58,9 +58,9 @@ def _run(args: argparse.Namespace) -> int:
     settings = worker_settings(args)
     if not args.yes and not sys.stdin.isatty():
         return _refuse("standard input is not a terminal, so there is no one to confirm; pass --yes to rebuild")
-    problem = asyncio.run(connection_problem(settings.kafka))
+    problem = unusable(settings.kafka)
     if problem is not None:
-        return _refuse(f"cannot reach Kafka at {settings.bootstrap_servers}: {problem}")
+        return _refuse(f"cannot use Kafka at {settings.bootstrap_servers}: {problem}")
     try:
         members, log = asyncio.run(_preflight(settings))
     except KafkaConnectionError:

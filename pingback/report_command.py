@@ -16,14 +16,15 @@ from datetime import UTC, datetime
 
 import httpx
 
+from analytics.filters import FILTER_PARAMETERS
 from api.keys import parse_token, revoke
 from api.report import REPORT_PATH
+from api.report_params import PARAMETERS
 from pingback import keys_command
 from streams.settings import Settings
 
 # A fresh key reaches every worker within about a second; a worker may be catching up for longer.
 PATIENCE_S = 60.0
-_OPTIONS = ("since", "until", "timezone", "group_by", "compare", "breakdown", "format")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -36,7 +37,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     report.add_argument("--timezone", help="IANA zone, e.g. Europe/Berlin (default UTC)")
     report.add_argument("--group-by", dest="group_by", choices=["hour", "day", "week", "month"])
     report.add_argument("--compare", choices=["previous"])
-    report.add_argument("--breakdown", choices=["channel", "agent"])
+    report.add_argument("--breakdown", choices=["channel", "agent", "team", "inbox", "label"])
+    # SPEC §5 filters: only the conversations with this channel / inbox / current team / assignee / label.
+    for name in FILTER_PARAMETERS:
+        report.add_argument(f"--{name.replace('_', '-')}", dest=name, metavar=name.split("_")[0].upper())
     report.add_argument("--format", choices=["json", "csv"], default="json")
     report.set_defaults(run=_run)
 
@@ -46,7 +50,7 @@ def _run(args: argparse.Namespace) -> int:
         print("pingback report: give --account (or --token)", file=sys.stderr)
         return 2
     settings = Settings.from_environ()
-    params = {name: getattr(args, name) for name in _OPTIONS if getattr(args, name) is not None}
+    params = {name: getattr(args, name) for name in PARAMETERS if getattr(args, name) is not None}
     url = (args.url or settings.worker_url).rstrip("/") + REPORT_PATH
     token = args.token or asyncio.run(keys_command.create_key(settings, args.account))
     try:

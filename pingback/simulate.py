@@ -35,6 +35,7 @@ class Account:
     account_id: str
     zone: timezone
     agents: dict[str, str]  # agent_id -> name
+    teams: dict[str, str]  # agent_id -> team_id (SPEC §5)
     status: dict[str, str] = field(default_factory=dict)  # agent_id -> status, as emitted so far
 
 
@@ -116,7 +117,9 @@ class TrafficSimulator:
             [f"{first} {last}" for first in profile.FIRST_NAMES for last in profile.LAST_NAMES],
             self._rng.randint(low, high),
         )
-        return Account(account_id, zone, {f"agt-{i + 1:02d}": name for i, name in enumerate(names)})
+        agents = {f"agt-{i + 1:02d}": name for i, name in enumerate(names)}
+        teams = self._rng.sample(profile.TEAMS, self._rng.randint(*profile.TEAMS_PER_ACCOUNT))
+        return Account(account_id, zone, agents, {agent: teams[i % len(teams)] for i, agent in enumerate(agents)})
 
     def _arrivals(self, account: Account, start: float) -> Script:
         rng, t = self._rng, start
@@ -161,7 +164,10 @@ class TrafficSimulator:
             by = {"agent_id": agent} if agent else {}
             return event(t, "conversation.status_changed", status=value, **by)
 
-        yield t0, event(t0, "conversation.created", channel=channel)
+        def assigned(t: float, agent: str) -> Event:
+            return event(t, "conversation.assigned", agent_id=agent, team_id=account.teams[agent])
+
+        yield t0, event(t0, "conversation.created", channel=channel, inbox_id=profile.INBOX_OF_CHANNEL[channel])
         t = t0 + rng.uniform(0.2, 2.0)
         yield t, said(t, "contact")
         if channel in profile.BOT_CHANNELS and rng.random() < profile.P_BOT_GREETING:
@@ -171,7 +177,11 @@ class TrafficSimulator:
             return
         agent = self._pick_agent(account)
         t = max(t + 1, t0 + self._duration(pace.first_reply_s, pace.sigma))
+        yield t, assigned(t, agent)
         yield t, said(t, "agent", agent)
+        labels = self._labels() if rng.random() < profile.P_LABELLED else []
+        if labels:
+            yield t, event(t, "conversation.labels_changed", labels=labels)
         for _ in range(rng.choice(profile.FOLLOW_UPS)):
             t += self._duration(pace.contact_gap_s, pace.sigma)
             yield t, said(t, "contact")
@@ -187,6 +197,9 @@ class TrafficSimulator:
         if rng.random() < profile.P_LEFT_OPEN:
             return
         t = max(t + rng.uniform(10, 90), t0 + self._duration(pace.handle_s, pace.sigma))
+        if rng.random() < profile.P_RELABELLED:  # one label more, or one fewer
+            changed = labels[1:] if len(labels) > 1 and rng.random() < 0.5 else sorted({*labels, *self._labels()[:1]})
+            yield t, event(t, "conversation.labels_changed", labels=changed)
         yield t, status(t, "resolved", agent)
         yield from self._maybe_rated(event, t)
         if rng.random() < profile.P_REOPENED:
@@ -195,6 +208,7 @@ class TrafficSimulator:
             yield t, status(t, "open")
             other = self._pick_agent(account, avoid=agent)
             t += self._duration(pace.agent_gap_s, pace.sigma)
+            yield t, assigned(t, other)  # a transfer: the other agent's team takes it over
             yield t, said(t, "agent", other)
             t += self._duration(pace.handle_s, pace.sigma)
             yield t, status(t, "resolved", other)
@@ -205,6 +219,11 @@ class TrafficSimulator:
             t = resolved_at + self._rng.expovariate(1 / 300)
             rating = self._rng.choices(list(profile.RATINGS), list(profile.RATINGS.values()))[0]
             yield t, event(t, "conversation.rated", rating=rating)
+
+    def _labels(self) -> list[str]:
+        names, weights = list(profile.LABELS), list(profile.LABELS.values())
+        drawn = self._rng.choices(names, weights, k=self._rng.choice(profile.LABELS_PER_CONVERSATION))
+        return sorted(set(drawn))
 
     def _pick_agent(self, account: Account, avoid: str | None = None) -> str:
         """Someone live (or away) if anyone is; otherwise whoever picks it up from home."""

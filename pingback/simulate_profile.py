@@ -97,6 +97,21 @@ WEEKDAY = (1.1, 1.15, 1.1, 1.1, 1.05, 0.8, 0.7)
 RHYTHM_MEAN = fmean(HOURLY) * fmean(WEEKDAY)
 PEAK = max(HOURLY) * max(WEEKDAY)
 
+# SPEC §5: each account has 3-4 of these teams (every agent is in one), an inbox per channel family,
+# and labels drawn by weight.
+TEAMS = ("billing", "technical", "onboarding", "escalations", "vip-care")
+TEAMS_PER_ACCOUNT = (3, 4)  # inclusive range
+INBOX_OF_CHANNEL = {
+    "whatsapp": "phone-lines",
+    "telegram": "phone-lines",
+    "widget": "website",
+    "instagram": "website",
+    "messenger": "website",
+    "email": "support-mail",
+}
+LABELS = {"billing": 30, "bug": 22, "feature-request": 14, "refund": 10, "vip": 8, "how-to": 20, "urgent": 6}
+LABELS_PER_CONVERSATION = (1, 2, 2, 3)
+
 # Ratings lean positive, with the usual small pile of 1s from unhappy customers.
 RATINGS = {5: 56, 4: 24, 3: 9, 2: 4, 1: 7}
 
@@ -123,6 +138,8 @@ P_SNOOZED = 0.04  # snoozed for hours, then back to open
 P_LEFT_OPEN = 0.03  # answered but never resolved
 P_RATED = 0.55
 P_REOPENED = 0.08  # the customer comes back after resolution; another agent resolves it again
+P_LABELLED = 0.75  # tagged when first answered
+P_RELABELLED = 0.2  # a label added or removed before it is resolved
 FOLLOW_UPS = (0, 1, 1, 2, 2, 3, 4)  # customer/agent exchanges after the first reply
 
 # Agent presence: mean minutes in each status, and where each status goes next.
@@ -136,4 +153,4 @@ FIRST_STATUS = (("live", "away", "offline"), (0.6, 0.1, 0.3))
 
 # Events a conversation produces on average with the numbers above (measured by the tests), used to
 # turn an events-per-second rate into conversation arrivals.
-EVENTS_PER_CONVERSATION = 9.2
+EVENTS_PER_CONVERSATION = 10.9

@@ -38,6 +38,11 @@ async def connection_problem(kafka: KafkaConnection, timeout_s: float = _ANSWER_
     return "; ".join(problems) or "KAFKA_BOOTSTRAP_SERVERS names no server"
 
 
+def unusable(kafka: KafkaConnection) -> str | None:
+    """`connection_problem`, for a command outside an event loop: why Kafka cannot be used, or None."""
+    return asyncio.run(connection_problem(kafka))
+
+
 def _cause(error: BaseException, kafka: KafkaConnection, timeout_s: float) -> str:
     if isinstance(error, SaslAuthenticationFailed):
         return (

@@ -3,8 +3,10 @@ a reference computed straight from the events, whatever their order or repetitio
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -147,3 +149,16 @@ def test_agents_now_equals_the_reference_in_any_order_with_duplicates(
     shown = _now(replayed)
     assert [(a.name, a.agent_id, a.status, a.since) for a in shown] == _reference(events)
     assert len(shown) == Folded().feed_all(replayed, T_US).overview(ACCOUNT, T_US)["active_agents"]
+
+
+def test_instants_are_written_in_utc_whatever_the_machine_zone(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TZ", "Asia/Kathmandu")
+    time.tzset()
+    try:
+        views = Folded().feed_all([agent("a1", -H, "live")], T_US).views
+        shown = views.agents_now(ACCOUNT, T_US)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert shown.as_of == _at(timedelta(0))
+    assert [a.since for a in shown.agents] == [_at(-H)]

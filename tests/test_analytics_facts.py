@@ -174,6 +174,9 @@ def test_facts_round_trip_through_bytes(facts: ConversationFacts | AgentFacts) -
         (ConversationFacts(0), 10, 90, False),
         # the shortest retention SPEC allows
         (ConversationFacts(0, (0, "e", "w"), None, (0, "s", "resolved", None)), 31, 31, True),
+        # quiet since its last event (day 10), not since day 0
+        (ConversationFacts(10 * DAY_US, (0, "e", "w"), None, (0, "s", "resolved", None)), 20, 15, False),
+        (ConversationFacts(10 * DAY_US, (0, "e", "w"), None, (0, "s", "resolved", None)), 25, 15, True),
     ],
 )
 def test_is_forgettable(facts: ConversationFacts, quiet_days: int, retention_days: int, forgettable: bool) -> None:
@@ -217,3 +220,9 @@ def test_forget_agent_history(history_hours: tuple[int, ...], horizon_hours: int
     facts = AgentFacts("a1", tuple((us(h), f"e{h}", "live") for h in history_hours))
     forgotten = forget_agent_history(facts, us(horizon_hours))
     assert [entry[0] for entry in forgotten.history] == [us(h) for h in kept_hours]
+
+
+def test_a_retention_shorter_than_31_days_is_refused() -> None:
+    assert check_retention_us(31 * DAY_US) == 31 * DAY_US
+    with pytest.raises(ValueError, match=r"^retention must be at least 31 days, got 30\.5 days$"):
+        check_retention_us(30 * DAY_US + DAY_US // 2)

@@ -5,8 +5,11 @@ from __future__ import annotations
 import itertools
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from analytics.periods import TooManyPeriods, format_instant, parse_instant, series_bounds, zone
+from tests.support import local_units
 
 H = 3600 * 10**6
 
@@ -75,6 +78,53 @@ def spans(since: str, until: str, unit: str, zone_name: str) -> list[tuple[str, 
             "Europe/Berlin",
             [("2026-10-01T00:00:00+02:00", 31 * 24 + 1), ("2026-11-01T00:00:00+01:00", 30 * 24)],
         ),
+        # Lord Howe's 30-minute changes: clocks jump 02:00 → 02:30, so that hour lasts 30 minutes
+        (
+            "2026-10-04T00:30:00+10:30",
+            "2026-10-04T04:00:00+11:00",
+            "hour",
+            "Australia/Lord_Howe",
+            [
+                ("2026-10-04T00:30:00+10:30", 0.5),
+                ("2026-10-04T01:00:00+10:30", 1),
+                ("2026-10-04T02:30:00+11:00", 0.5),
+                ("2026-10-04T03:00:00+11:00", 1),
+            ],
+        ),
+        # ... and fall back 02:00 → 01:30, so the hour from 01:00 lasts 90 minutes, one unit
+        (
+            "2026-04-05T00:00:00+11:00",
+            "2026-04-05T03:00:00+10:30",
+            "hour",
+            "Australia/Lord_Howe",
+            [("2026-04-05T00:00:00+11:00", 1), ("2026-04-05T01:00:00+11:00", 1.5), ("2026-04-05T02:00:00+10:30", 1)],
+        ),
+        # a period starting inside those hours is clipped from its own start
+        (
+            "2026-10-04T02:40:00+11:00",
+            "2026-10-04T03:30:00+11:00",
+            "hour",
+            "Australia/Lord_Howe",
+            [("2026-10-04T02:40:00+11:00", 20 / 60), ("2026-10-04T03:00:00+11:00", 0.5)],
+        ),
+        (
+            "2026-04-05T01:40:00+10:30",
+            "2026-04-05T02:30:00+10:30",
+            "hour",
+            "Australia/Lord_Howe",
+            [("2026-04-05T01:40:00+10:30", 20 / 60), ("2026-04-05T02:00:00+10:30", 0.5)],
+        ),
+        # Lord Howe's days across the changes: 23.5 and 24.5 hours
+        ("2026-10-04", "2026-10-05", "day", "Australia/Lord_Howe", [("2026-10-04T00:00:00+10:30", 23.5)]),
+        ("2026-04-05", "2026-04-06", "day", "Australia/Lord_Howe", [("2026-04-05T00:00:00+11:00", 24.5)]),
+        # Santiago skips midnight: that day starts at 01:00 and has 23 hours
+        (
+            "2022-09-10",
+            "2022-09-12",
+            "day",
+            "America/Santiago",
+            [("2022-09-10T00:00:00-04:00", 24), ("2022-09-11T01:00:00-03:00", 23)],
+        ),
         # a period shorter than its unit is one clipped period
         ("2026-11-03T06:00:00Z", "2026-11-03T07:00:00Z", "month", "UTC", [("2026-11-03T06:00:00+00:00", 1)]),
     ],
@@ -98,10 +148,17 @@ def test_parse_and_format(text: str, zone_name: str, expected: str) -> None:
     assert format_instant(parse_instant(text, tz), tz) == expected
 
 
-@pytest.mark.parametrize("text", ["2026-11-31", "2026-11-01T00:00:00", "yesterday", "2026-11-01 00:00Z", ""])
+@pytest.mark.parametrize("text", ["2026-11-01T00:00:00", "yesterday", "2026-11-01 00:00Z", ""])
 def test_unreadable_instants_are_refused(text: str) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError) as refused:
         parse_instant(text, zone("UTC"))
+    assert str(refused.value) == f"{text!r} is neither a date (YYYY-MM-DD) nor an RFC 3339 timestamp with an offset"
+
+
+def test_an_impossible_date_is_refused() -> None:
+    with pytest.raises(ValueError) as refused:
+        parse_instant("2026-11-31", zone("UTC"))
+    assert str(refused.value) == "'2026-11-31' is not a calendar date"
 
 
 @pytest.mark.parametrize("name", ["Mars/Olympus", "../etc/passwd", "", "Europe/", "/UTC"])
@@ -116,3 +173,47 @@ def test_more_periods_than_the_limit_are_refused() -> None:
     with pytest.raises(TooManyPeriods):
         series_bounds(since, until, "hour", tz, 1000)
     assert len(series_bounds(since, since + 1000 * H, "hour", tz, 1000)) == 1001
+
+
+# Zones with every kind of change: whole hours both ways, 30 minutes (Lord Howe), a skipped
+# midnight (Santiago), and offsets of +05:30 and +05:45 without changes.
+ZONES = ["UTC", "Europe/Berlin", "America/New_York", "America/Santiago", "Australia/Lord_Howe", "Asia/Kathmandu"]
+YEARS_2024_TO_2027 = st.integers(parse_instant("2024-01-01", zone("UTC")), parse_instant("2028-01-01", zone("UTC")))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from(ZONES),
+    st.sampled_from(["hour", "day", "week", "month"]),
+    YEARS_2024_TO_2027,
+    st.integers(1, 100 * 24 * H),
+    st.booleans(),
+)
+def test_series_periods_are_the_local_clock_units(
+    zone_name: str, unit: str, since_us: int, length_us: int, on_quarter_hour: bool
+) -> None:
+    # Against tests.support.local_units, which walks the local clock minute by minute.
+    tz = zone(zone_name)
+    if unit == "hour":
+        length_us = length_us % (4 * 24 * H) + 1
+    if on_quarter_hour:
+        since_us -= since_us % (H // 4)
+    until_us = since_us + length_us
+    expected = local_units.series_bounds(since_us, until_us, unit, tz)
+    assert series_bounds(since_us, until_us, unit, tz, 10_000) == expected  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("zone_name", ["Australia/Lord_Howe", "Europe/Berlin", "America/Santiago"])
+def test_series_periods_across_each_change_of_2025_and_2026(zone_name: str) -> None:
+    # Every daylight-saving change of two years, met for sure (a random instant rarely lands near one).
+    tz = zone(zone_name)
+    since_us, until_us = parse_instant("2025-01-01", tz), parse_instant("2027-01-01", tz)
+    changes = [
+        at_us
+        for at_us in range(since_us, until_us, H // 4)
+        if local_units.reading(at_us, tz).utcoffset() != local_units.reading(at_us - 1, tz).utcoffset()
+    ]
+    assert len(changes) == 4
+    for change_us, unit in itertools.product(changes, ["hour", "day"]):
+        lo_us, hi_us = change_us - 2 * 24 * H, change_us + 2 * 24 * H
+        assert series_bounds(lo_us, hi_us, unit, tz, 10_000) == local_units.series_bounds(lo_us, hi_us, unit, tz)  # type: ignore[arg-type]

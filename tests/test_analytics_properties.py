@@ -1,14 +1,18 @@
 """Properties of the fold over arbitrary small event sets (hypothesis).
 
-Instants are drawn from a few shared values (so ties on occurred_at happen) and from ranges inside
-the window, before it, and up to 2 minutes after T. Unless a test says otherwise they keep clear of
-the bucket-wide lower edge, where SPEC §3 lets the fold and the exact-window reference differ.
+Each history is several whole conversation lifecycles (tests.support.lifecycles) created mostly inside
+the window, so most examples have several resolutions, first responses and ratings in it (a test
+below holds the strategy to that), mixed with arbitrary events. Their instants are drawn from a few
+shared values (so ties on occurred_at happen) and from ranges inside the window, before it, and up
+to 2 minutes after T. Unless a test says otherwise they keep clear of the bucket-wide lower edge,
+where SPEC §3 lets the fold and the exact-window reference differ.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
 
+import hypothesis
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -18,6 +22,7 @@ from analytics.window import AccountView, first_bucket
 from events.schema import ConversationEvent, Event
 from tests.support.builders import ACCOUNT, T_US, agent, created, message, rated, status
 from tests.support.fold import Folded
+from tests.support.lifecycles import counts_in, lifecycles, share_of_examples
 from tests.support.reference import reference_overview
 
 SECOND_US, MINUTE_US = 10**6, 60 * 10**6
@@ -30,8 +35,16 @@ CLEAR_OF_EDGE = st.one_of(
 )
 NEAR_EDGE = st.integers(EDGE_US - 2 * HOUR_US, EDGE_US + 2 * HOUR_US)
 ANYWHERE = st.one_of(CLEAR_OF_EDGE, NEAR_EDGE)
+# Where lifecycles start. A lifecycle lasts at most 9 steps of 6 hours, so one created 3 days
+# before the edge (or T) ends clear of it (or before T).
+LONGEST_STEP_US = 6 * HOUR_US
+INSIDE = st.integers(-29 * DAY_US, -3 * DAY_US)
+CREATED_CLEAR_OF_EDGE = st.one_of(
+    st.integers(-29 * DAY_US, 2 * MINUTE_US), st.integers(-45 * DAY_US, EDGE_US - 3 * DAY_US)
+)
+CREATED_ANYWHERE = st.one_of(CREATED_CLEAR_OF_EDGE, st.integers(EDGE_US - 2 * DAY_US, EDGE_US + 2 * HOUR_US))
 
-CONVERSATIONS = st.sampled_from(["c0", "c1", "c2", "c3"])
+CONVERSATIONS = st.sampled_from(["c0", "c1", "c2", "c3", "L0"])  # L0: sometimes a lifecycle's
 AGENTS = st.sampled_from(["a0", "a1", "a2"])
 ACCOUNTS = st.sampled_from([ACCOUNT, ACCOUNT, ACCOUNT, "other"])
 
@@ -53,7 +66,7 @@ def conversation_events(offsets_us: st.SearchStrategy[int]) -> st.SearchStrategy
     )
 
 
-def events(offsets_us: st.SearchStrategy[int] = CLEAR_OF_EDGE) -> st.SearchStrategy[list[Event]]:
+def arbitrary_events(offsets_us: st.SearchStrategy[int]) -> st.SearchStrategy[list[Event]]:
     at = offsets_us.map(lambda offset_us: timedelta(microseconds=offset_us))
     agent_events = st.builds(
         agent,
@@ -63,7 +76,29 @@ def events(offsets_us: st.SearchStrategy[int] = CLEAR_OF_EDGE) -> st.SearchStrat
         st.sampled_from([None, "Ann", "Bob", "ann"]),
         account=ACCOUNTS,
     )
-    return st.lists(st.one_of(conversation_events(offsets_us), agent_events), max_size=30)
+    return st.lists(st.one_of(conversation_events(offsets_us), agent_events), max_size=20)
+
+
+def events(
+    offsets_us: st.SearchStrategy[int] = CLEAR_OF_EDGE, created_us: st.SearchStrategy[int] = CREATED_CLEAR_OF_EDGE
+) -> st.SearchStrategy[list[Event]]:
+    """Lifecycles and arbitrary events, in any order."""
+    mixed = st.tuples(lifecycles(INSIDE, created_us, LONGEST_STEP_US), arbitrary_events(offsets_us))
+    return mixed.flatmap(lambda parts: st.permutations(parts[0] + parts[1]))
+
+
+def in_window(events: list[Event], now_us: int = T_US) -> dict[str, int]:
+    return counts_in(events, now_us + EDGE_US + 1, now_us + 1)  # W = (T - 30 days, T]
+
+
+def exercised(events: list[Event]) -> bool:
+    return min(in_window(events).values()) >= 3
+
+
+def test_most_histories_have_several_resolutions_first_responses_and_ratings_in_the_window() -> None:
+    # Otherwise the properties below compare medians and averages of empty sets.
+    assert share_of_examples(events(), exercised) >= 0.8
+    assert share_of_examples(events(ANYWHERE, CREATED_ANYWHERE), exercised) >= 0.8
 
 
 def fold(events: list[Event], now_us: int = T_US) -> Folded:
@@ -81,13 +116,16 @@ def test_any_order_and_any_duplication_give_the_same_overview(events: list[Event
 @settings(max_examples=300, deadline=None)
 @given(events())
 def test_the_fold_equals_the_reference(events: list[Event]) -> None:
+    for name, count in in_window(events).items():
+        # `pytest --hypothesis-show-statistics`: 5 = five or more
+        hypothesis.event(f"{name} in the window", min(count, 5))
     folded = fold(events)
     for account_id in (ACCOUNT, "other"):
         assert folded.overview(account_id, T_US) == reference_overview(events, account_id, T_US)
 
 
 @settings(max_examples=300, deadline=None)
-@given(events(ANYWHERE))
+@given(events(ANYWHERE, CREATED_ANYWHERE))
 def test_the_fold_equals_the_reference_over_whole_buckets_near_the_edge(events: list[Event]) -> None:
     # The fold's window starts at its first bucket; with that start the reference must agree exactly.
     start_us = first_bucket(T_US) * BUCKET_US - 1
@@ -123,7 +161,7 @@ def test_retracting_and_adding_leaves_what_a_rebuild_from_the_final_facts_gives(
 
 
 @settings(max_examples=200, deadline=None)
-@given(events(ANYWHERE), st.lists(st.integers(0, 45 * DAY_US), min_size=1, max_size=8))
+@given(events(ANYWHERE, CREATED_ANYWHERE), st.lists(st.integers(0, 45 * DAY_US), min_size=1, max_size=8))
 def test_a_sliding_window_equals_a_fresh_one_at_the_final_time(events: list[Event], ticks_us: list[int]) -> None:
     folded = fold(events)
     for tick_us in sorted(ticks_us):

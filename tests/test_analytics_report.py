@@ -152,6 +152,22 @@ def test_status_changes_at_one_instant_the_later_event_id_wins_at_once() -> None
     assert (rows["a1"]["time_offline"], rows["a1"]["time_away"], rows["a1"]["time_live"]) == (3600, 0, 23 * 3600)
 
 
+@pytest.mark.parametrize(
+    ("live_at", "until", "has_row"),
+    [
+        # live from T on, in a period reaching past T: no positive time live within P ∩ (−∞, T] (SPEC §4)
+        (0 * S, D, False),
+        # live from one second before T: a positive time, so a row (with its second)
+        (-S, D, True),
+        # live from the period's end on: no time within P
+        (UNTIL, UNTIL, False),
+    ],
+)
+def test_an_agent_row_needs_a_positive_time_live_or_away(live_at: Any, until: Any, has_row: bool) -> None:
+    rows = agent_rows([agent("a1", -10 * D, "offline"), agent("a1", live_at, "live")], until=until)
+    assert ("a1" in rows) == has_row
+
+
 def test_an_offline_agent_without_work_has_no_row_and_one_without_a_name_shows_its_id() -> None:
     rows = agent_rows([agent("a1", -10 * D, "offline"), created("c", SINCE), message("c", SINCE + MIN, agent="a9")])
     assert set(rows) == {"a9"} and rows["a9"]["name"] == "a9" and rows["a9"]["first_responses"] == 1

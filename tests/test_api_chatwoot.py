@@ -134,7 +134,7 @@ async def test_unreadable_deliveries_are_200_and_dead_lettered_with_the_raw_body
 
 async def test_unmapped_events_are_ignored_and_counted_by_name_in_metrics() -> None:
     hook = Hook()
-    for name in ["conversation_updated", "webwidget_triggered", "message_created_private_note"]:
+    for name in ["conversation_updated_priority", "webwidget_triggered", "message_created_private_note"]:
         response = await hook.post(orjson.dumps(sample(name)))
         assert (response.status_code, response.json()["outcome"]) == (200, "ignored")
     await hook.post(orjson.dumps({"event": "made_up_event"}))

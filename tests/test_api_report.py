@@ -67,7 +67,7 @@ async def get(query: str) -> Any:
         ("since=2025-05-01&until=later&group_by=year", "until"),  # until before the value checks
         ("since=2025-05-01&group_by=year&format=xml", "group_by"),  # values in SPEC order
         ("since=2025-05-01&compare=next", "compare"),
-        ("since=2025-05-01&breakdown=team", "breakdown"),
+        ("since=2025-05-01&breakdown=teams", "breakdown"),
         ("since=2025-05-01&format=xml", "format"),
         ("since=2025-05-01&group_by=", "group_by"),  # an empty value is not a value
         ("since=2025-03-05&group_by=hour", "group_by"),  # more than 1,000 periods

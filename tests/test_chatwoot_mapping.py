@@ -9,7 +9,8 @@ from typing import Any
 import orjson
 import pytest
 
-from events.chatwoot_mapping import Ignored, Unreadable, channel_of, map_delivery, timestamp
+from events.chatwoot_fields import Unreadable, timestamp
+from events.chatwoot_mapping import Ignored, channel_of, map_delivery
 from events.decode import decode_event
 
 FIXTURES = Path(__file__).parent / "fixtures" / "chatwoot"
@@ -30,7 +31,83 @@ MAPPED: list[tuple[str, list[dict[str, Any]]]] = [
                 "occurred_at": "2024-05-01T12:00:00.000000Z",
                 "conversation_id": "42",
                 "channel": "widget",
+                "inbox_id": "3",
             }
+        ],
+    ),
+    # SPEC §5: created with a team, an assignee and labels
+    (
+        "conversation_created_owned",
+        [
+            {
+                "event_id": "chatwoot:conversation:42:created",
+                "type": "conversation.created",
+                "occurred_at": "2024-05-01T12:00:00.000000Z",
+                "conversation_id": "42",
+                "channel": "widget",
+                "inbox_id": "3",
+            },
+            {
+                "event_id": "chatwoot:conversation:42:assigned",
+                "type": "conversation.assigned",
+                "occurred_at": "2024-05-01T12:00:00.000000Z",
+                "conversation_id": "42",
+                "team_id": "2",
+                "agent_id": "5",
+            },
+            {
+                "event_id": "chatwoot:conversation:42:labels",
+                "type": "conversation.labels_changed",
+                "occurred_at": "2024-05-01T12:00:00.000000Z",
+                "conversation_id": "42",
+                "labels": ["vip", "billing"],
+            },
+        ],
+    ),
+    # an agent assigned later: only the assignee changes (the team is left as it is)
+    (
+        "conversation_updated",
+        [
+            {
+                "event_id": "chatwoot:assigned:42:2024-05-01T12:01:47.500000Z",
+                "type": "conversation.assigned",
+                "occurred_at": "2024-05-01T12:01:47.500000Z",
+                "conversation_id": "42",
+                "agent_id": "5",
+            }
+        ],
+    ),
+    # the assignee removed: null clears it
+    (
+        "conversation_updated_unassigned",
+        [
+            {
+                "event_id": "chatwoot:assigned:42:2024-05-01T12:11:40.500000Z",
+                "type": "conversation.assigned",
+                "occurred_at": "2024-05-01T12:11:40.500000Z",
+                "conversation_id": "42",
+                "agent_id": None,
+            }
+        ],
+    ),
+    # moved to another team and a label removed, in one update
+    (
+        "conversation_updated_team_labels",
+        [
+            {
+                "event_id": "chatwoot:assigned:42:2024-05-01T12:10:00.250000Z",
+                "type": "conversation.assigned",
+                "occurred_at": "2024-05-01T12:10:00.250000Z",
+                "conversation_id": "42",
+                "team_id": "4",
+            },
+            {
+                "event_id": "chatwoot:labels:42:2024-05-01T12:10:00.250000Z",
+                "type": "conversation.labels_changed",
+                "occurred_at": "2024-05-01T12:10:00.250000Z",
+                "conversation_id": "42",
+                "labels": ["billing"],
+            },
         ],
     ),
     (
@@ -97,7 +174,12 @@ MAPPED: list[tuple[str, list[dict[str, Any]]]] = [
     ),
 ]
 
-IGNORED = ["message_created_private_note", "message_created_activity", "conversation_updated", "webwidget_triggered"]
+IGNORED = [
+    "message_created_private_note",
+    "message_created_activity",
+    "conversation_updated_priority",  # changes no team, assignee or labels
+    "webwidget_triggered",
+]
 
 
 @pytest.mark.parametrize(("name", "expected"), MAPPED, ids=[m[0] for m in MAPPED])
@@ -171,8 +253,28 @@ def test_timestamps_in_every_form_chatwoot_writes(value: object, expected: str) 
             | {"content_attributes": {"submitted_values": {"csat_survey_response": {"rating": 9}}}},
             "`csat_survey_response.rating`: expected an integer from 1 to 5, got 9",
         ),
+        (
+            sample("conversation_created_owned") | {"labels": "vip"},
+            "`labels`: expected a list of label names, got 'vip'",
+        ),
+        (
+            sample("conversation_updated") | {"changed_attributes": [{"team_id": {"current_value": True}}]},
+            "`changed_attributes.team_id.current_value`: expected an id (integer or string), got True",
+        ),
+        (sample("conversation_created") | {"inbox_id": ""}, "`inbox_id`: expected an id (integer or string), got ''"),
     ],
-    ids=["array", "no event", "bad time", "no id", "bad status", "conversation not object", "rating 9"],
+    ids=[
+        "array",
+        "no event",
+        "bad time",
+        "no id",
+        "bad status",
+        "conversation not object",
+        "rating 9",
+        "labels not a list",
+        "team id not an id",
+        "empty inbox id",
+    ],
 )
 def test_unreadable_payloads_say_which_field(payload: object, reason: str) -> None:
     with pytest.raises(Unreadable) as refused:

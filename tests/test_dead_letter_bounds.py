@@ -87,3 +87,19 @@ def test_the_ingestor_bounds_the_dead_letter_and_its_kafka_key() -> None:
     parsed = parse_dead_letter(outcome.dead_letter)
     assert base64.b64encode(parsed.original_value) == base64.b64encode(POISON[:1024])
     assert parsed.original_value_size == len(POISON) and len(outcome.dead_letter) < 8 * 1024
+
+
+@pytest.mark.parametrize(
+    ("value", "readable"),
+    [
+        (b'{"type": "x"}', True),
+        (b"\n\t\\", True),  # escapes of two bytes each: at most twice as long, plus the quotes
+        (b"\x01abcd", True),  # one six-byte escape in five bytes: exactly twice as long plus two
+        (b"\x01abc", False),  # ... in four bytes: longer than that
+        (b"\x01ab", False),
+        (b"\xff{}", False),  # not UTF-8
+    ],
+)
+def test_the_value_is_also_kept_as_text_when_that_stays_short(value: bytes, readable: bool) -> None:
+    kept = orjson.loads(letter(value))
+    assert kept.get("original_value_text") == (value.decode() if readable else None)

@@ -71,7 +71,21 @@ def _fields(event_type: str) -> st.SearchStrategy[dict[str, Any]]:
     conversation = {"conversation_id": ids}
     extra: st.SearchStrategy[dict[str, Any]] = {
         "conversation.created": st.fixed_dictionaries(
-            {**conversation, "channel": st.from_regex(r"\A[a-z0-9][a-z0-9_-]{0,31}\Z")}
+            {**conversation, "channel": st.from_regex(r"\A[a-z0-9][a-z0-9_-]{0,31}\Z")},
+            optional={"inbox_id": ids | st.none()},
+        ),
+        # SPEC §5: at least one of the two, each an id or null.
+        "conversation.assigned": st.fixed_dictionaries(
+            conversation, optional={"team_id": ids | st.none(), "agent_id": ids | st.none()}
+        ).filter(lambda doc: "team_id" in doc or "agent_id" in doc),
+        "conversation.labels_changed": st.fixed_dictionaries(
+            {
+                **conversation,
+                "labels": st.lists(
+                    st.text(st.characters(codec="utf-8", exclude_categories=["Cc"]), min_size=1, max_size=64),
+                    max_size=25,
+                ).filter(lambda labels: len(set(labels)) <= 20),
+            }
         ),
         "conversation.message_created": st.fixed_dictionaries(
             {**conversation, "sender_type": st.sampled_from(["contact", "agent", "bot"]), "agent_id": ids}

@@ -76,4 +76,4 @@ def test_an_unreachable_kafka_is_a_clear_refusal(
 ) -> None:
     monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9")
     assert cli.main(["rebuild", "--yes"]) == 2
-    assert "cannot reach Kafka at 127.0.0.1:9" in capsys.readouterr().err
+    assert "cannot use Kafka at 127.0.0.1:9: 127.0.0.1:9: connection refused" in capsys.readouterr().err

@@ -117,3 +117,23 @@ def test_live_traffic_never_runs_ahead_of_the_clock_and_keeps_the_rate() -> None
 def test_accounts_beyond_the_named_ones_get_numbered_ids() -> None:
     simulator = _simulator(FakeClock(), accounts=12, backfill_days=0.0)
     assert list(simulator.accounts)[-2:] == ["account-011", "account-012"]
+
+
+def test_conversations_have_teams_inboxes_and_labels_that_change(history: list[Record]) -> None:
+    events = _events(history)
+    for account in ("acme", "globex", "initech"):
+        mine = [event for event in events if event["account_id"] == account]
+        teams = {event["team_id"] for event in mine if event["type"] == "conversation.assigned"}
+        inboxes = {event["inbox_id"] for event in mine if event["type"] == "conversation.created"}
+        assert 3 <= len(teams) <= 4 and 2 <= len(inboxes) <= 3
+    label_sets = [event["labels"] for event in events if event["type"] == "conversation.labels_changed"]
+    assert len({label for labels in label_sets for label in labels}) >= 5
+    assignments: dict[str, list[str]] = defaultdict(list)
+    relabelled: Counter[str] = Counter()
+    for event in events:
+        if event["type"] == "conversation.assigned":
+            assignments[event["conversation_id"]].append(event["agent_id"])
+        elif event["type"] == "conversation.labels_changed":
+            relabelled[event["conversation_id"]] += 1
+    assert any(len(set(agents)) == 2 for agents in assignments.values())  # reassigned on reopening
+    assert any(count >= 2 for count in relabelled.values())  # a label added or removed later

@@ -10,9 +10,13 @@ import itertools
 import time
 from datetime import UTC, datetime, timedelta
 
+import msgspec
+
 from events.schema import (
     AgentStatusChanged,
+    ConversationAssigned,
     ConversationCreated,
+    ConversationLabelsChanged,
     ConversationRated,
     ConversationStatusChanged,
     MessageCreated,
@@ -37,10 +41,21 @@ def _id(event_id: str | None) -> str:
 
 
 def created(
-    conversation: str, at: timedelta, channel: str = "whatsapp", *, event_id: str | None = None, account: str = ACCOUNT
+    conversation: str,
+    at: timedelta,
+    channel: str = "whatsapp",
+    *,
+    inbox: str | None = None,
+    event_id: str | None = None,
+    account: str = ACCOUNT,
 ) -> ConversationCreated:
     return ConversationCreated(
-        event_id=_id(event_id), account_id=account, occurred_at=T + at, conversation_id=conversation, channel=channel
+        event_id=_id(event_id),
+        account_id=account,
+        occurred_at=T + at,
+        conversation_id=conversation,
+        channel=channel,
+        inbox_id=inbox,
     )
 
 
@@ -87,6 +102,41 @@ def rated(
 ) -> ConversationRated:
     return ConversationRated(
         event_id=_id(event_id), account_id=account, occurred_at=T + at, conversation_id=conversation, rating=rating
+    )
+
+
+# An `assigned` field left out of the event (SPEC §5: absent leaves it as it was; None clears it).
+ABSENT = msgspec.UNSET
+
+
+def assigned(
+    conversation: str,
+    at: timedelta,
+    *,
+    team: str | msgspec.UnsetType | None = ABSENT,
+    assignee: str | msgspec.UnsetType | None = ABSENT,
+    event_id: str | None = None,
+    account: str = ACCOUNT,
+) -> ConversationAssigned:
+    return ConversationAssigned(
+        event_id=_id(event_id),
+        account_id=account,
+        occurred_at=T + at,
+        conversation_id=conversation,
+        team_id=team,
+        agent_id=assignee,
+    )
+
+
+def labelled(
+    conversation: str, at: timedelta, *labels: str, event_id: str | None = None, account: str = ACCOUNT
+) -> ConversationLabelsChanged:
+    return ConversationLabelsChanged(
+        event_id=_id(event_id),
+        account_id=account,
+        occurred_at=T + at,
+        conversation_id=conversation,
+        labels=list(labels),
     )
 
 

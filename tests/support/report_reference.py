@@ -2,7 +2,8 @@
 
 Shares no code with `analytics`: deduplicate, replay each conversation's and agent's events in
 (occurred_at, event_id) order, apply each definition literally with Fractions, round at the end.
-Periods are given as instants (µs); the caller picks them, so any edge can be tested.
+Periods are given as instants (µs); the caller picks them, so any edge can be tested. Series periods
+come from `tests.support.local_units`, which reads them off the local clock.
 """
 
 from __future__ import annotations
@@ -15,14 +16,19 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+import msgspec
+
 from events.schema import (
     AgentStatusChanged,
+    ConversationAssigned,
     ConversationCreated,
+    ConversationLabelsChanged,
     ConversationRated,
     ConversationStatusChanged,
     Event,
     MessageCreated,
 )
+from tests.support import local_units
 from tests.support.reference import _channel_mix, histories, instant_us
 
 
@@ -41,6 +47,17 @@ class Conversation:
     responder: str | None
     rated_us: int | None
     rating: int | None
+    # SPEC §5, current values
+    inbox_id: str | None = None
+    team_id: str | None = None
+    assignee_id: str | None = None
+    labels: frozenset[str] = frozenset()
+
+
+def _latest_assigned(history: list[Event], field: str) -> str | None:
+    """The field of the latest assigned event that carries it (null: cleared); None if none does."""
+    carrying = [e for e in history if isinstance(e, ConversationAssigned) and getattr(e, field) is not msgspec.UNSET]
+    return getattr(carrying[-1], field) if carrying else None
 
 
 def conversations_of(events: Iterable[Event], account_id: str) -> tuple[list[Conversation], dict[str, list]]:
@@ -54,6 +71,7 @@ def conversations_of(events: Iterable[Event], account_id: str) -> tuple[list[Con
         statuses = [e for e in history if isinstance(e, ConversationStatusChanged)]
         replies = [e for e in history if isinstance(e, MessageCreated) and e.sender_type == "agent"]
         ratings = [e for e in history if isinstance(e, ConversationRated)]
+        labelled = [e for e in history if isinstance(e, ConversationLabelsChanged)]
         resolved = bool(statuses) and statuses[-1].status == "resolved"
         found.append(
             Conversation(
@@ -66,6 +84,10 @@ def conversations_of(events: Iterable[Event], account_id: str) -> tuple[list[Con
                 responder=replies[0].agent_id if replies else None,
                 rated_us=instant_us(ratings[-1].occurred_at) if ratings else None,
                 rating=ratings[-1].rating if ratings else None,
+                inbox_id=created[0].inbox_id,
+                team_id=_latest_assigned(history, "team_id"),
+                assignee_id=_latest_assigned(history, "agent_id"),
+                labels=frozenset(labelled[-1].labels) if labelled else frozenset(),
             )
         )
     for changes in agents.values():
@@ -147,8 +169,14 @@ def _time_in(changes: list[AgentStatusChanged], lo_us: int, end_us: int) -> dict
 
 
 def agent_rows(
-    conversations: list[Conversation], agents: dict[str, list], lo_us: int, hi_us: int, now_us: int
+    conversations: list[Conversation],
+    agents: dict[str, list],
+    lo_us: int,
+    hi_us: int,
+    now_us: int,
+    time_alone: bool = True,
 ) -> list[dict[str, Any]]:
+    """Team performance; with `time_alone` False (a filtered report, SPEC §5) time live or away adds no row."""
     end_us = min(hi_us, now_us)
     ids = {c.resolver for c in conversations} | {c.responder for c in conversations} | set(agents)
     rows = []
@@ -159,12 +187,7 @@ def agent_rows(
         f_answered = figures(mine_answered, lo_us, hi_us, now_us)
         changes = agents.get(agent_id, [])
         spent = _time_in(changes, lo_us, end_us)
-        status_at_end = [c.status for c in changes if instant_us(c.occurred_at) <= end_us]
-        active = (
-            spent["live"] > 0
-            or spent["away"] > 0
-            or (end_us >= lo_us and bool(status_at_end) and status_at_end[-1] in ("live", "away"))
-        )
+        active = time_alone and (spent["live"] > 0 or spent["away"] > 0)  # a positive time in P ∩ (−∞, T]
         if not (f_resolved["resolved"] or f_answered["first_responses"] or f_resolved["ratings"] or active):
             continue
         named = [c.name for c in changes if c.name is not None]
@@ -187,18 +210,102 @@ def agent_rows(
     return sorted(rows, key=lambda row: (-row["resolved"], row["name"], row["agent_id"]))
 
 
+def passing(conversations: list[Conversation], filters: Any) -> list[Conversation]:
+    """The conversations every given SPEC §5 filter holds for (a `Filters`, or None)."""
+    if filters is None:
+        return conversations
+    return [
+        c
+        for c in conversations
+        if (filters.channel is None or c.channel == filters.channel)
+        and (filters.inbox_id is None or c.inbox_id == filters.inbox_id)
+        and (filters.team_id is None or c.team_id == filters.team_id)
+        and (filters.assignee_id is None or c.assignee_id == filters.assignee_id)
+        and (filters.label is None or filters.label in c.labels)
+    ]
+
+
+def dimension_rows(
+    conversations: list[Conversation], breakdown: str, lo_us: int, hi_us: int, now_us: int
+) -> list[dict[str, Any]]:
+    """SPEC §5 team, inbox or label rows: most conversations first, then the key; no team/inbox last."""
+    if breakdown == "label":
+        field = "label"
+        groups = [
+            (label, [c for c in conversations if label in c.labels])
+            for label in {name for c in conversations for name in c.labels}
+        ]
+    else:
+        field = f"{breakdown}_id"
+        groups = [
+            (value, [c for c in conversations if getattr(c, field) == value])
+            for value in {getattr(c, field) for c in conversations}
+        ]
+    rows = []
+    for value, members in groups:
+        row = figures(members, lo_us, hi_us, now_us)
+        if row["total_conversations"] or row["resolved"] or row["first_responses"] or row["ratings"]:
+            rows.append({field: value, **row})
+    return sorted(rows, key=lambda row: (row[field] is None, -row["total_conversations"], row[field] or ""))
+
+
+def breakdown_rows(
+    query: Any, conversations: list[Conversation], agents: dict[str, list], lo_us: int, hi_us: int
+) -> list[dict[str, Any]] | None:
+    """The breakdown the query asks for over [lo, hi), or None."""
+    if query.breakdown == "channel":
+        return channel_rows(conversations, lo_us, hi_us, query.now_us)
+    if query.breakdown == "agent":
+        filtered = bool(getattr(query, "filters", None))
+        return agent_rows(conversations, agents, lo_us, hi_us, query.now_us, time_alone=not filtered)
+    if query.breakdown is not None:
+        return dimension_rows(conversations, query.breakdown, lo_us, hi_us, query.now_us)
+    return None
+
+
+def expected_report(events: list[Event], account_id: str, query: Any) -> dict[str, Any]:
+    """The whole answer to a report request (a `ReportQuery`), as JSON builtins: series periods from
+    `tests.support.local_units`, timestamps written in the zone's offset at each instant."""
+    conversations, agents = conversations_of(events, account_id)
+    conversations = passing(conversations, getattr(query, "filters", None))
+    now_us, tz = query.now_us, query.tz
+
+    def written(instant_us: int) -> str:
+        return local_units.reading(instant_us, tz).isoformat()
+
+    def period(since_us: int, until_us: int) -> dict[str, Any]:
+        parts: dict[str, Any] = {
+            "since": written(since_us),
+            "until": written(until_us),
+            "totals": figures(conversations, since_us, until_us, now_us),
+        }
+        if query.group_by is not None:
+            bounds = local_units.series_bounds(since_us, until_us, query.group_by, tz)
+            parts["series"] = [
+                {"start": written(lo), "end": written(hi), **figures(conversations, lo, hi, now_us)}
+                for lo, hi in itertools.pairwise(bounds)
+            ]
+        if (rows := breakdown_rows(query, conversations, agents, since_us, until_us)) is not None:
+            parts["breakdown"] = rows
+        return parts
+
+    expected = {"as_of": written(now_us), "timezone": query.timezone, **period(query.since_us, query.until_us)}
+    if query.compare:
+        expected["previous"] = period(2 * query.since_us - query.until_us, query.since_us)
+    return expected
+
+
 def expected_parts(events: list[Event], account_id: str, query: Any) -> dict[str, Any]:
     """The parts of a report (a `ReportQuery`) the reference can give: totals, series figures, breakdown,
     previous — everything but the echoed instants, which `analytics.periods` writes."""
     conversations, agents = conversations_of(events, account_id)
+    conversations = passing(conversations, getattr(query, "filters", None))
     now_us = query.now_us
 
     def period(since_us: int, until_us: int) -> dict[str, Any]:
         parts: dict[str, Any] = {"totals": figures(conversations, since_us, until_us, now_us)}
-        if query.breakdown == "channel":
-            parts["breakdown"] = channel_rows(conversations, since_us, until_us, now_us)
-        elif query.breakdown == "agent":
-            parts["breakdown"] = agent_rows(conversations, agents, since_us, until_us, now_us)
+        if (rows := breakdown_rows(query, conversations, agents, since_us, until_us)) is not None:
+            parts["breakdown"] = rows
         return parts
 
     expected = period(query.since_us, query.until_us)
