@@ -52,6 +52,7 @@ def test_status_at(at_us: int, status: str | None) -> None:
         (0, 9, False),  # no status yet
         (30, 29, False),  # an empty period
         (20, 20, False),  # away at 20 only for zero time, then offline
+        (10, 10, True),  # a period of one instant, at which it turned live
     ],
 )
 def test_active_at_any_instant(lo_us: int, last_us: int, active: bool) -> None:
