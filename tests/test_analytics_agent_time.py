@@ -23,11 +23,17 @@ HISTORY = [(10, "e1", "live"), (20, "e2", "away"), (20, "e3", "offline"), (40, "
         (0, 5, {}),  # before the first change: no status
         (0, 10, {}),
         (40, 40, {}),  # an empty period
+        (15, 15, {}),
         (50, 45, {}),
     ],
 )
 def test_time_in_each_status(lo_us: int, hi_us: int, spent: dict[str, int]) -> None:
     assert status_time_us(HISTORY, lo_us, hi_us) == spent
+
+
+def test_every_change_inside_the_period_counts_and_repeated_statuses_add_up() -> None:
+    history = [(10, "e1", "live"), (20, "e2", "away"), (30, "e3", "live"), (40, "e4", "offline")]
+    assert status_time_us(history, 0, 50) == {"live": 20, "away": 10, "offline": 10}
 
 
 def test_no_history_spends_no_time() -> None:
@@ -46,6 +52,7 @@ def test_status_at(at_us: int, status: str | None) -> None:
     ("lo_us", "last_us", "active"),
     [
         (0, 100, True),  # live for a while
+        (0, 30, True),  # live for a while, offline at the end
         (25, 39, False),  # offline throughout
         (25, 40, True),  # turned live at the very last instant: active, for zero time
         (0, 10, True),
