@@ -312,6 +312,11 @@ INVALID = [
         "`occurred_at` is 612 s ahead of the processor clock (limit 300 s)",
     ),
     (
+        record(RATED, occurred_at="2024-05-01T12:05:00.5Z"),
+        EventFromFuture,
+        "`occurred_at` is 300.5 s ahead of the processor clock (limit 300 s)",
+    ),
+    (
         record(RATED, occurred_at="2024-05-01T12:05:00.000001Z"),
         EventFromFuture,
         "`occurred_at` is 300.000001 s ahead of the processor clock (limit 300 s)",
