@@ -4,7 +4,7 @@ What is mutated and which tests run is configured in pyproject.toml ([tool.mutmu
 each mutant, only the selected tests that reached the mutated function. `--report-only` rewrites the
 results from the last run (after `mutmut run NAME…` re-checked some mutants) without running again.
 Survivors that no test can kill are explained in bench/mutation_equivalent.json, by mutant name (an
-entry starting "killed:" names the test added since that kills it).
+entry starting "killed:" names the test added since that kills it; "pending:" marks a report part).
 """
 
 from __future__ import annotations
@@ -66,7 +66,9 @@ def collect(duration_s: float | None) -> dict[str, Any]:
     for meta in sorted((ROOT / "mutants").rglob("*.py.meta")):
         source = meta.relative_to(ROOT / "mutants").with_suffix("")
         for name, exit_code in json.loads(meta.read_text())["exit_code_by_key"].items():
-            if any(fnmatch.fnmatch(name, pattern) for pattern in PENDING_FUNCTIONS):
+            if any(fnmatch.fnmatch(name, pattern) for pattern in PENDING_FUNCTIONS) or equivalent.get(
+                name, ""
+            ).startswith("pending:"):
                 pending += 1
                 continue
             status = "not checked" if exit_code is None else STATUS.get(exit_code, "suspicious")
