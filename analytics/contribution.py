@@ -53,10 +53,6 @@ class Contribution(NamedTuple):
     rating: Rating | None
     is_open: bool  # a now-figure (quick_pulse_open), not windowed
 
-    def window_items(self) -> list[WindowItem]:
-        candidates = (self.created, self.first_reply, self.resolution, self.rating)
-        return [item for item in candidates if item is not None]
-
 
 class AgentContribution(NamedTuple):
     agent_id: str

@@ -3,7 +3,8 @@
 What is mutated and which tests run is configured in pyproject.toml ([tool.mutmut]); mutmut runs, for
 each mutant, only the selected tests that reached the mutated function. `--report-only` rewrites the
 results from the last run (after `mutmut run NAME…` re-checked some mutants) without running again.
-Survivors that no test can kill are explained in bench/mutation_equivalent.json, by mutant name.
+Survivors that no test can kill are explained in bench/mutation_equivalent.json, by mutant name (an
+entry starting "killed:" names the test added since that kills it; "pending:" marks a report part).
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ EQUIVALENT = ROOT / "bench" / "mutation_equivalent.json"
 # Being rewritten with the report engine: not counted until it is done. The files themselves are
 # left out by [tool.mutmut] do_not_mutate; these are the report parts of a file that stays in.
 PENDING_FUNCTIONS = ["analytics.window.xǁAccountViewǁreport__mutmut_*", "analytics.window.xǁViewsǁreport__mutmut_*"]
-STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests", 36: "timeout", 24: "timeout"}
+STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests"}
+STATUS |= dict.fromkeys((36, 24, -24, 152, 255), "timeout")  # mutmut stops a mutant by its CPU time (SIGXCPU)
 
 
 def _mutmut() -> Path:
@@ -60,15 +62,23 @@ def collect(duration_s: float | None) -> dict[str, Any]:
 
     equivalent: dict[str, str] = json.loads(EQUIVALENT.read_text()) if EQUIVALENT.exists() else {}
     counts: dict[str, int] = {}
-    survivors, pending = [], 0
+    survivors, pending, unchecked = [], 0, dict[str, int]()
     for meta in sorted((ROOT / "mutants").rglob("*.py.meta")):
         source = meta.relative_to(ROOT / "mutants").with_suffix("")
         for name, exit_code in json.loads(meta.read_text())["exit_code_by_key"].items():
-            if any(fnmatch.fnmatch(name, pattern) for pattern in PENDING_FUNCTIONS):
+            if any(fnmatch.fnmatch(name, pattern) for pattern in PENDING_FUNCTIONS) or equivalent.get(
+                name, ""
+            ).startswith("pending:"):
                 pending += 1
                 continue
             status = "not checked" if exit_code is None else STATUS.get(exit_code, "suspicious")
+            if status == "survived" and equivalent.get(name, "").startswith("killed:"):
+                status = (
+                    "killed"  # by a test added after the run checked it (bench/mutation_equivalent.json says which)
+                )
             counts[status] = counts.get(status, 0) + 1
+            if status == "not checked":  # the run was stopped before it reached these
+                unchecked[str(source)] = unchecked.get(str(source), 0) + 1
             if status in ("survived", "no tests"):
                 diff = get_diff_for_mutant(name, path=source)
                 line = _source_line(ROOT / source, name, diff)
@@ -89,7 +99,9 @@ def collect(duration_s: float | None) -> dict[str, Any]:
         "benchmark": "mutation",
         "commit": commit,
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "tool": "mutmut 3.7.0, per-mutant test selection, 2 workers",
+        "tool": "mutmut 3.7.0: per-mutant test selection, 2 workers, properties at most 40 examples per mutant"
+        " (tests/support/mutmut_compat.py)",
+        "tests": "pyproject.toml [tool.mutmut] pytest_add_cli_args_test_selection, broker-free (-m 'not kafka')",
         "duration_s": duration_s,
         "pending": {
             "why": "the report engine is being rewritten; re-include it by editing [tool.mutmut] do_not_mutate"
@@ -104,7 +116,9 @@ def collect(duration_s: float | None) -> dict[str, Any]:
         "survived": counts.get("survived", 0),
         "no_tests": counts.get("no tests", 0),
         "not_checked": counts.get("not checked", 0),
+        "not_checked_by_file": dict(sorted(unchecked.items(), key=lambda kv: -kv[1])),
         "killed_share": round(killed / total, 4) if total else None,
+        "killed_share_of_checked": round(killed / (total - counts.get("not checked", 0)), 4) if total else None,
         "equivalent": sum(s["equivalent_because"] is not None for s in survivors),
         "survivors": survivors,
     }
@@ -113,6 +127,7 @@ def collect(duration_s: float | None) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--report-only", action="store_true", help="write the results of the last run")
+    parser.add_argument("--measured-s", type=int, help="with --report-only: the run's duration, measured by hand")
     args = parser.parse_args()
     duration_s = None
     if not args.report_only:
@@ -120,6 +135,8 @@ def main() -> None:
         started = time.monotonic()
         subprocess.run([str(_mutmut()), "run", "--max-children", "2"], cwd=ROOT, check=True)
         duration_s = round(time.monotonic() - started)
+    elif args.measured_s is not None:
+        duration_s = args.measured_s
     elif RESULTS.exists():
         duration_s = json.loads(RESULTS.read_text()).get("duration_s")
     results = collect(duration_s)

@@ -26,7 +26,7 @@ def timestamp(value: object, field: str) -> str:
     elif isinstance(value, str):
         text = value.strip().replace(" UTC", "Z")  # older Chatwoot wrote "2020-03-03 13:05:57 UTC"
         try:
-            instant = datetime.fromisoformat(text.replace("Z", "+00:00"))
+            instant = datetime.fromisoformat(text)  # reads "Z" too (Python 3.11)
         except ValueError:
             raise Unreadable(f"`{field}`: not a timestamp: {value!r}") from None
         if instant.utcoffset() is None:

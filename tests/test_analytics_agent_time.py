@@ -23,11 +23,17 @@ HISTORY = [(10, "e1", "live"), (20, "e2", "away"), (20, "e3", "offline"), (40, "
         (0, 5, {}),  # before the first change: no status
         (0, 10, {}),
         (40, 40, {}),  # an empty period
+        (15, 15, {}),
         (50, 45, {}),
     ],
 )
 def test_time_in_each_status(lo_us: int, hi_us: int, spent: dict[str, int]) -> None:
     assert Timeline(HISTORY).spent_us(lo_us, hi_us) == spent
+
+
+def test_every_change_inside_the_period_counts_and_repeated_statuses_add_up() -> None:
+    history = [(10, "e1", "live"), (20, "e2", "away"), (30, "e3", "live"), (40, "e4", "offline")]
+    assert Timeline(history).spent_us(0, 50) == {"live": 20, "away": 10, "offline": 10}
 
 
 def test_no_history_spends_no_time() -> None:
@@ -46,6 +52,7 @@ def test_status_at(at_us: int, status: str | None) -> None:
     ("lo_us", "last_us", "active"),
     [
         (0, 100, True),  # live for a while
+        (0, 30, True),  # live for a while, offline at the end
         (25, 39, False),  # offline throughout
         (25, 40, False),  # turned live at the very last instant: zero time is no time (SPEC §4)
         (25, 41, True),  # ... one µs later it has a positive time live
@@ -54,6 +61,7 @@ def test_status_at(at_us: int, status: str | None) -> None:
         (0, 9, False),  # no status yet
         (30, 29, False),  # an empty period
         (20, 20, False),  # away at 20 only for zero time, then offline
+        (10, 10, True),  # a period of one instant, at which it turned live
     ],
 )
 def test_active_means_a_positive_time_live_or_away(lo_us: int, last_us: int, active: bool) -> None:

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analytics.periods import TooManyPeriods, format_instant, parse_instant, series_bounds, zone
+from analytics.periods import TooManyPeriods, format_instant, parse_instant, series_bounds, unit_start_us, zone
 from tests.support import local_units
 
 H = 3600 * 10**6
@@ -170,7 +170,7 @@ def test_unknown_zones_are_refused(name: str) -> None:
 def test_more_periods_than_the_limit_are_refused() -> None:
     tz = zone("UTC")
     since, until = parse_instant("2026-01-01", tz), parse_instant("2026-02-12", tz)  # 1,008 hours
-    with pytest.raises(TooManyPeriods):
+    with pytest.raises(TooManyPeriods, match=r"^more than 1000 hour periods$"):
         series_bounds(since, until, "hour", tz, 1000)
     assert len(series_bounds(since, since + 1000 * H, "hour", tz, 1000)) == 1001
 
@@ -217,3 +217,18 @@ def test_series_periods_across_each_change_of_2025_and_2026(zone_name: str) -> N
     for change_us, unit in itertools.product(changes, ["hour", "day"]):
         lo_us, hi_us = change_us - 2 * 24 * H, change_us + 2 * 24 * H
         assert series_bounds(lo_us, hi_us, unit, tz, 10_000) == local_units.series_bounds(lo_us, hi_us, unit, tz)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("instant", "unit", "start"),
+    [
+        ("2026-11-17T10:20:00+01:00", "month", "2026-11-01T00:00:00+01:00"),
+        ("2026-11-17T10:20:00+01:00", "week", "2026-11-16T00:00:00+01:00"),
+        ("2026-11-17T10:20:00+01:00", "day", "2026-11-17T00:00:00+01:00"),
+        ("2026-11-17T10:20:00+01:00", "hour", "2026-11-17T10:00:00+01:00"),
+        ("2026-10-01T00:00:00+02:00", "month", "2026-10-01T00:00:00+02:00"),  # a start is its own unit's
+    ],
+)
+def test_the_unit_an_instant_lies_in_starts_at_its_local_start(instant: str, unit: str, start: str) -> None:
+    tz = zone("Europe/Berlin")
+    assert format_instant(unit_start_us(parse_instant(instant, tz), unit, tz), tz) == start  # type: ignore[arg-type]

@@ -3,6 +3,7 @@ refused (with the reason that names the field), each a sample payload with one t
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -71,6 +72,9 @@ def one(payload: dict[str, Any]) -> dict[str, Any]:
         (without(STATUS, "meta"), {"agent_id": None}),
         (without(CREATED, "channel") | {"inbox": {"channel_type": "Channel::Email"}}, {"channel": "email"}),
         (CREATED | {"channel": ""} | {"inbox": {"channel_type": "Channel::Api"}}, {"channel": "api"}),
+        (CREATED | {"channel": "Channel::" + "Abc" * 12}, {"channel": "abc_" * 8}),  # slugs keep 32 characters
+        (rating(1), {"rating": 1}),
+        (rating(5) | {"updated_at": 1714566001}, {"occurred_at": "2024-05-01T12:20:01.000000Z"}),
         (
             without(CSAT, "updated_at") | {"conversation": {"id": 4, "updated_at": 1714566000}},
             {"occurred_at": "2024-05-01T12:20:00.000000Z"},
@@ -105,6 +109,7 @@ def test_deliveries_read_in_each_form(payload: dict[str, Any], expected: dict[st
         ),
         (STATUS | {"meta": []}, "`meta`: expected an object"),
         (without(STATUS, "updated_at", "timestamp"), "`updated_at`: expected a timestamp, got NoneType"),
+        (CSAT | {"updated_at": "soon"}, "`updated_at`: not a timestamp: 'soon'"),
         (rating(True), "`csat_survey_response.rating`: expected an integer from 1 to 5, got True"),
         (rating("5"), "`csat_survey_response.rating`: expected an integer from 1 to 5, got '5'"),
         (rating(0), "`csat_survey_response.rating`: expected an integer from 1 to 5, got 0"),
@@ -129,3 +134,14 @@ def test_refused_deliveries_name_the_field(payload: dict[str, Any], reason: str)
 )
 def test_timestamps_are_written_in_utc(value: object, expected: str) -> None:
     assert timestamp(value, "created_at") == expected
+
+
+def test_timestamps_are_utc_whatever_the_machine_zone(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TZ", "Asia/Kathmandu")
+    time.tzset()
+    try:
+        written = [timestamp(v, "created_at") for v in ("2024-05-01T12:25:30", 1714566330, "2024-05-01T14:25:30+02:00")]
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert written == ["2024-05-01T12:25:30.000000Z"] * 3
