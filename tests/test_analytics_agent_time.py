@@ -61,7 +61,7 @@ def test_status_at(at_us: int, status: str | None) -> None:
         (0, 9, False),  # no status yet
         (30, 29, False),  # an empty period
         (20, 20, False),  # away at 20 only for zero time, then offline
-        (10, 10, True),  # a period of one instant, at which it turned live
+        (10, 10, False),  # a period of no length, at whose instant it turned live: no time
     ],
 )
 def test_active_means_a_positive_time_live_or_away(lo_us: int, last_us: int, active: bool) -> None:
