@@ -8,8 +8,7 @@ holds for ever, so clipping to T makes it accrue up to T.
 
 from __future__ import annotations
 
-import itertools
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 
 from analytics.facts import AgentStatusFact
@@ -17,25 +16,40 @@ from analytics.facts import AgentStatusFact
 ACTIVE = ("live", "away")
 
 
-def status_time_us(history: Sequence[AgentStatusFact], lo_us: int, hi_us: int) -> dict[str, int]:
-    """µs spent in each status within [lo_us, hi_us)."""
-    spent: dict[str, int] = {}
-    # Only the changes from the one in force at lo_us until hi_us can hold inside the period: a
-    # report of 30 days walks 30 days of history, not the whole retention.
-    first = max(bisect_right(history, lo_us, key=_instant) - 1, 0)
-    last = bisect_left(history, hi_us, key=_instant)
-    if first >= last:
+class Timeline:
+    """An agent's status history with running totals per status, so that the time spent in each
+    status within any period costs two binary searches instead of a walk over the changes."""
+
+    def __init__(self, history: Sequence[AgentStatusFact]) -> None:
+        self.history = history
+        self._times = [change[0] for change in history]
+        self._statuses = [change[2] for change in history]
+        self._before: dict[str, list[int]] = {}  # status -> µs held in it before each change
+        held = dict.fromkeys(self._statuses, 0)
+        for status in held:
+            self._before[status] = []
+        for i, status in enumerate(self._statuses):
+            for name, totals in self._before.items():
+                totals.append(held[name])
+            if i + 1 < len(self._times):
+                held[status] += self._times[i + 1] - self._times[i]
+
+    def spent_us(self, lo_us: int, hi_us: int) -> dict[str, int]:
+        """µs spent in each status within [lo_us, hi_us) (those with any), as `status_time_us`."""
+        if not self._times or hi_us <= max(lo_us, self._times[0]):
+            return {}
+        lo_us = max(lo_us, self._times[0])
+        spent = {}
+        for status, totals in self._before.items():
+            held = self._held(status, totals, hi_us) - self._held(status, totals, lo_us)
+            if held:
+                spent[status] = held
         return spent
-    held_from_us, _, holding = history[first]
-    held_from_us = max(held_from_us, lo_us)
-    # Every later change in the range lies inside [lo, hi): only the first and the last segment clip.
-    for since_us, _, status in itertools.islice(history, first + 1, last):
-        if since_us > held_from_us:
-            spent[holding] = spent.get(holding, 0) + since_us - held_from_us
-        held_from_us, holding = since_us, status
-    if hi_us > held_from_us:
-        spent[holding] = spent.get(holding, 0) + hi_us - held_from_us
-    return spent
+
+    def _held(self, status: str, totals: list[int], at_us: int) -> int:
+        """µs in `status` from the first change until `at_us` (not before the first change)."""
+        i = bisect_right(self._times, at_us) - 1
+        return totals[i] + (at_us - self._times[i] if self._statuses[i] == status else 0)
 
 
 def status_at(history: Sequence[AgentStatusFact], timestamp_us: int) -> str | None:
@@ -50,7 +64,7 @@ def _instant(change: AgentStatusFact) -> int:
 
 def was_active(spent: Mapping[str, int], history: Sequence[AgentStatusFact], lo_us: int, last_us: int) -> bool:
     """Whether the agent was live or away at any instant of [lo_us, last_us] (both included), given
-    what `status_time_us` says it spent in [lo_us, last_us)."""
+    what `Timeline.spent_us` says it spent in [lo_us, last_us)."""
     if last_us < lo_us:
         return False
     return any(spent.get(status, 0) for status in ACTIVE) or status_at(history, last_us) in ACTIVE

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import numpy as np
+import numpy.typing as npt
+
+Ints = npt.NDArray[np.int64]
+
 
 def round_ratio(numerator: int, denominator: int) -> int:
     """numerator / denominator (denominator > 0) to the nearest integer, halves away from zero."""
@@ -11,6 +16,14 @@ def round_ratio(numerator: int, denominator: int) -> int:
     if 2 * remainder >= denominator:
         quotient += 1
     return quotient if numerator >= 0 else -quotient
+
+
+def round_ratios(numerators: Ints, denominators: Ints) -> Ints:
+    """`round_ratio` of each pair, for numerators ≥ 0 and 2 × numerator + denominator < 2**63; 0 where
+    the denominator is 0."""
+    safe = np.maximum(denominators, 1)
+    rounded: Ints = np.where(denominators > 0, (2 * numerators + safe) // (2 * safe), 0)
+    return rounded
 
 
 def percent_tenths(part: int, whole: int) -> float:
@@ -40,3 +53,22 @@ def apportion_tenths(counts: Mapping[str, int]) -> dict[str, float]:
     for _, key in sorted(remainders)[: 1000 - sum(tenths.values())]:
         tenths[key] += 1
     return {key: tenths[key] / 10 for key in sorted(tenths, key=lambda key: (-tenths[key], key))}
+
+
+def apportion_tenths_rows(counts: Ints, keys: list[str]) -> list[dict[str, float]]:
+    """`apportion_tenths` of each row of `counts` (rows × keys, `keys` sorted), vectorised."""
+    if not keys:
+        return [{} for _ in range(len(counts))]
+    total = counts.sum(axis=1, keepdims=True)
+    safe = np.maximum(total, 1)
+    tenths, remainders = np.divmod(1000 * counts, safe)
+    short = 1000 - tenths.sum(axis=1, keepdims=True)  # fewer than len(keys): the largest remainders get one more
+    order = np.argsort(-remainders * len(keys) + np.arange(len(keys)), axis=1, kind="stable")
+    place = np.empty_like(order)
+    np.put_along_axis(place, order, np.arange(len(keys))[None, :].repeat(len(counts), 0), axis=1)
+    tenths += (place < short) & (total > 0)
+    ranking = np.argsort(-tenths * len(keys) + np.arange(len(keys)), axis=1, kind="stable").tolist()
+    return [
+        {keys[k]: line[k] / 10 for k in ranked if counted[k]} if any(counted) else {}
+        for ranked, line, counted in zip(ranking, tenths.tolist(), counts.tolist(), strict=True)
+    ]

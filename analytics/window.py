@@ -26,6 +26,7 @@ from typing import Any
 
 from sortedcontainers import SortedDict
 
+from analytics.agent_time import Timeline
 from analytics.agents_now import AgentsNow, agents_now
 from analytics.contribution import (
     Contribution,
@@ -40,8 +41,8 @@ from analytics.contribution import (
 from analytics.facts import AgentFacts, ConversationFacts, CreatedFact
 from analytics.figures import Overview, Report
 from analytics.overview import render_overview
-from analytics.report import ReportQuery, build_report
-from analytics.report_rows import ConversationRows
+from analytics.report import ReportQuery, prepare
+from analytics.report_index import ReportIndex, rating_entries, reply_entries
 from analytics.tally import Tally
 from analytics.time import BUCKET_US, WINDOW_US
 
@@ -95,8 +96,9 @@ class AccountView:
         self._open_conversations = 0
         self._active_agents = 0
         self._names: dict[str, str] = {}  # agent_id -> display name, for agents with facts
-        self._rows = ConversationRows()  # every existing conversation, for reports over any period
+        self._index = ReportIndex()  # every existing conversation's report items, for any period
         self._agents: dict[str, AgentFacts] = {}  # their status histories, for reports
+        self._timelines: dict[str, Timeline] = {}  # those histories' running totals, built by reports
         self.version = _next_version()  # changes whenever a figure may have changed
         self._rendered: tuple[int, Overview] | None = None  # (version, overview) last rendered
 
@@ -117,6 +119,7 @@ class AccountView:
         if now_us <= self._watermark_us:
             return
         self._watermark_us = now_us
+        self._index.advance(now_us)
         first = (now_us - WINDOW_US + 1) // BUCKET_US  # first_bucket, inline: this runs for every event
         changed = False
         # No bucket below the first is ever placed, so only a new first bucket can expire any.
@@ -148,11 +151,9 @@ class AccountView:
             # The usual change: an existing conversation got a reply, a status or a rating. Only
             # the items those facts make are compared and moved.
             self.advance(now_us)
-            row = self._rows.row(new.conversation_id)
-            if row is not None:
-                if self._change(old, new, new.created, row):
-                    self.version = _next_version()
-                return
+            if self._change(old, new, new.created):
+                self.version = _next_version()
+            return
         else:
             self.advance(now_us)
         before = None if old is None else contribution(old)
@@ -181,23 +182,25 @@ class AccountView:
                 self._move(before.resolution, after.resolution, _ADD_RESOLUTION)
             if before.rating != after.rating:
                 self._move(before.rating, after.rating, _ADD_RATING)
-        settled = new if new is not None else old
-        if settled is not None:
-            self._rows.put(settled.conversation_id, after, before)
+        self._index.change(before, after)
         self.version = _next_version()
 
-    def _change(self, old: ConversationFacts, new: ConversationFacts, created: CreatedFact, row: int) -> bool:
+    def _change(self, old: ConversationFacts, new: ConversationFacts, created: CreatedFact) -> bool:
         """What `contribution(old)` -> `contribution(new)` moves, for facts with the same `created`,
-        item by item from the facts that differ; whether any figure changed."""
-        created_us, rows, changed = created[0], self._rows, False
+        item by item from the facts that differ (in the window and the report index); whether any
+        figure changed."""
+        created_us, changed, index, channel = created[0], False, self._index, ("channel", created[2])
         if old.first_reply != new.first_reply:
             was_reply = first_reply_item(old.first_reply, created_us)
             now_reply = first_reply_item(new.first_reply, created_us)
-            changed |= self._replace(was_reply, now_reply, _ADD_FIRST_REPLY, rows.write_first_reply, row)
+            if was_reply != now_reply:
+                index.move(reply_entries(was_reply, channel), reply_entries(now_reply, channel))
+            changed |= self._replace(was_reply, now_reply, _ADD_FIRST_REPLY)
         if old.status != new.status:
             was_resolution = resolution_item(old.status, created_us)
             now_resolution = resolution_item(new.status, created_us)
-            if self._replace(was_resolution, now_resolution, _ADD_RESOLUTION, rows.write_resolution, row):
+            if self._replace(was_resolution, now_resolution, _ADD_RESOLUTION):
+                index.move_resolution(channel, created_us, was_resolution, now_resolution, rating_item(old.rating))
                 # The created item's resolved_now, where the created item is.
                 resolved_by = (now_resolution is not None) - (was_resolution is not None)
                 if resolved_by:
@@ -209,15 +212,17 @@ class AccountView:
                 changed = True
         if old.rating != new.rating:
             was_rating, now_rating = rating_item(old.rating), rating_item(new.rating)
-            changed |= self._replace(was_rating, now_rating, _ADD_RATING, rows.write_rating, row)
+            if was_rating != now_rating:
+                resolver = new.status[3] if new.status is not None and new.status[2] == "resolved" else None
+                index.move(rating_entries(was_rating, resolver, channel), rating_entries(now_rating, resolver, channel))
+            changed |= self._replace(was_rating, now_rating, _ADD_RATING)
         return changed
 
-    def _replace(self, was: Any, now: Any, add: Adder, write: Callable[[int, Any], None], row: int) -> bool:
-        """Move one window item from `was` to `now` and write it to the report row; whether it differed."""
+    def _replace(self, was: Any, now: Any, add: Adder) -> bool:
+        """Move one window item from `was` to `now`; whether it differed."""
         if was == now:
             return False
         self._move(was, now, add)
-        write(row, now)
         return True
 
     def apply_agent(self, old: AgentFacts | None, new: AgentFacts | None, now_us: int) -> None:
@@ -229,6 +234,7 @@ class AccountView:
             self._agents[new.agent_id] = new
         elif old is not None:
             del self._agents[old.agent_id]
+            self._timelines.pop(old.agent_id, None)
         self.version = _next_version()  # a report's time in status changes with the history
         before = None if old is None else agent_contribution(old)
         after = None if new is None else agent_contribution(new)
@@ -254,9 +260,16 @@ class AccountView:
             self._rendered = (self.version, figures)
         return self._rendered[1]
 
+    def prepare_report(self, query: ReportQuery) -> Callable[[], Report]:
+        """SPEC §4 for `query`, in two steps: this one, on the loop, advances the view to T and freezes
+        what the query reads (O(columns)); the function it returns computes the report from that
+        snapshot and may run on another thread while the view keeps changing (see `analytics.report`)."""
+        self.advance(query.now_us)
+        return prepare(self._index, self._agents, self._timelines, query)
+
     def report(self, query: ReportQuery) -> Report:
-        """SPEC §4 for `query`; exact for any period (see `analytics.report`)."""
-        return build_report(self._rows, self._agents, query)
+        """SPEC §4 for `query`: exact on the quarter-hour grid and at T."""
+        return self.prepare_report(query)()
 
     def prepare_report(self, query: ReportQuery) -> Callable[[], Report]:
         """On the event loop: what computes the report for `query`, safe to call in another thread.

@@ -55,7 +55,8 @@ class ReportPool:
     """The threads, their admission, and two counters on `registry` (what the caps did, for /metrics)."""
 
     def __init__(self, limits: ReportLimits, registry: CollectorRegistry) -> None:
-        self._threads = ThreadPoolExecutor(max_workers=limits.threads, thread_name_prefix="pingback-report")
+        self._thread_count = limits.threads
+        self._threads: ThreadPoolExecutor | None = None  # made on first use, again after a close
         self.admission = ReportAdmission(per_account=limits.per_account, total=limits.total)
         self._computed = Counter(
             "pingback_report_computations",
@@ -85,6 +86,8 @@ class ReportPool:
             raise TooManyReports(refusal)
         loop = asyncio.get_running_loop()
         try:
+            if self._threads is None:
+                self._threads = ThreadPoolExecutor(max_workers=self._thread_count, thread_name_prefix="pingback-report")
             work = self._threads.submit(prepare())
         except BaseException:  # e.g. NotReady from `prepare`, or the pool is shut down
             self.admission.release(account_id)
@@ -96,5 +99,9 @@ class ReportPool:
         return asyncio.wrap_future(work, loop=loop)
 
     def close(self) -> None:
-        """Drop the queued computations; running ones finish in their threads (at app shutdown)."""
-        self._threads.shutdown(wait=False, cancel_futures=True)
+        """Drop the queued computations; running ones finish in their threads (at app shutdown).
+
+        An app whose lifespan runs again (a test client per test, say) gets new threads on its next report."""
+        if self._threads is not None:
+            self._threads.shutdown(wait=False, cancel_futures=True)
+            self._threads = None

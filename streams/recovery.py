@@ -32,13 +32,32 @@ class Recovery:
         self._app, self._conversations, self._agents = app, conversations, agents
         self._state, self._progress, self._metrics, self._clock_us = state, progress, metrics, clock_us
         self._rebalance_started = time.monotonic()
+        self._rebalances = 0
 
     async def on_partitions_revoked(self, sender: object, revoked: object, **kwargs: object) -> None:
         self._rebalance_started = time.monotonic()
+        self._rebalances += 1
         self._metrics.recovering.set(1)
         self._state.rebalance_started()
 
+    def _rebalance_mark(self) -> tuple[int, int]:
+        return self._rebalances, self._app.consumer_generation_id
+
+    def _overtaken(self, begun: tuple[int, int]) -> bool:
+        """Whether a rebalance began since `begun`: what this recovery read (the assignment) is stale.
+
+        Taken as the truth, partitions given away meanwhile would count as owned and caught up, and
+        be served from empty views: 200 with zeros. The recovery after that rebalance decides.
+        """
+        if self._rebalance_mark() == begun:
+            return False
+        log.info("recovery of consumer generation %d overtaken by a rebalance: left to the next one", begun[1])
+        return True
+
     async def on_recovered(self) -> None:
+        # Faust runs this as a task of its own and, when another rebalance begins, abandons only
+        # its wait for it: this may end after the rebalance began, even after the next recovery.
+        begun = self._rebalance_mark()
         assigned = self._progress.assigned_event_partitions()
         # An exception here would leave the worker "recovering" for good (Faust only logs it), so
         # the two Kafka questions are asked until they are answered.
@@ -51,6 +70,10 @@ class Recovery:
             except Exception as exc:
                 log.warning("recovery: reading end and committed offsets failed (attempt %d): %r", attempt, exc)
                 await asyncio.sleep(min(5.0, 0.5 * attempt))
+                if self._overtaken(begun):
+                    return
+        if self._overtaken(begun):
+            return
         partitions = [(tp.topic, tp.partition) for tp in assigned]
         self._state.recovered(
             assigned=partitions,

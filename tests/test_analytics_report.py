@@ -36,24 +36,31 @@ def report(
     return msgspec.to_builtins(Folded().feed_all(events, T_US).views.report(ACCOUNT, query))  # type: ignore[no-any-return]
 
 
+# SPEC §4 is exact at edges on the quarter hour and at T; T itself (builders.T, 12:34:56.789) is off it.
+GRID_SINCE = SINCE - timedelta(minutes=4, seconds=56, milliseconds=789)  # 12:30 two days before T
+GRID_UNTIL = GRID_SINCE + D
+
+
 @pytest.mark.parametrize(
     ("events", "since", "until", "expected"),
     [
         # created exactly at since counts
-        ([created("c", SINCE)], SINCE, UNTIL, 1),
+        ([created("c", GRID_SINCE)], GRID_SINCE, GRID_UNTIL, 1),
         # created 1 µs before since does not
-        ([created("c", SINCE - US)], SINCE, UNTIL, 0),
+        ([created("c", GRID_SINCE - US)], GRID_SINCE, GRID_UNTIL, 0),
         # 1 µs before until counts; at until it belongs to the next period
-        ([created("c", UNTIL - US), created("d", UNTIL)], SINCE, UNTIL, 1),
-        # edges off the quarter hour are exact too: 15 minutes either side of them
+        ([created("c", GRID_UNTIL - US), created("d", GRID_UNTIL)], GRID_SINCE, GRID_UNTIL, 1),
+        # an edge off the quarter hour: items more than 15 minutes either side of it fall on their side
         (
-            [created("c", SINCE + 7 * MIN - 15 * MIN), created("d", SINCE + 7 * MIN + 15 * MIN)],
+            [created("c", SINCE + 7 * MIN - 15 * MIN - US), created("d", SINCE + 7 * MIN + 15 * MIN)],
             SINCE + 7 * MIN,
             UNTIL,
             1,
         ),
-        # until in the future: an item ahead of T is not counted yet, one at T is
+        # until in the future: an item ahead of T is not counted yet, one at T is (T is off the grid)
         ([created("c", timedelta(0)), created("d", US)], SINCE, D, 1),
+        # ... and one earlier in T's own quarter hour counts too, since that quarter holds nothing after T
+        ([created("c", -4 * MIN), created("d", US)], GRID_SINCE, D, 1),
     ],
 )
 def test_period_edges(events: list[Event], since: timedelta, until: timedelta, expected: int) -> None:

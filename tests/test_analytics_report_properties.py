@@ -52,20 +52,23 @@ EVENT = st.one_of(
     ),
 )
 HISTORIES = st.lists(EVENT, max_size=40)
-# Period edges: on quarter hours (where SPEC §4 promises exactness) or anywhere (exact here too).
-EDGE = st.one_of(
-    st.integers(-41 * DAY_US // QUARTER_US, 0).map(lambda q: (T_US // QUARTER_US + q) * QUARTER_US),
-    st.integers(-41 * DAY_US, 0).map(lambda offset: T_US + offset),
-)
+# Period edges on quarter hours, where SPEC §4 promises exactness (until may also be T, below).
+EDGE = st.integers(-41 * DAY_US // QUARTER_US, 0).map(lambda q: (T_US // QUARTER_US + q) * QUARTER_US)
 
 
 @st.composite
 def queries(draw: st.DrawFn) -> ReportQuery:
     since_us = draw(EDGE)
-    until_us = draw(st.one_of(st.none(), st.integers(1, 45 * DAY_US).map(lambda n: since_us + n)))
+    until_us = draw(
+        st.one_of(st.none(), st.integers(1, 45 * DAY_US // QUARTER_US).map(lambda n: since_us + n * QUARTER_US))
+    )
     until_us = T_US if until_us is None else until_us
     if until_us <= since_us:
         until_us = since_us + HOUR_US
+    compare = draw(st.booleans())
+    if compare and (until_us - since_us) % QUARTER_US:
+        # The previous period starts at since - (until - since): on the grid only for a whole number of quarters.
+        until_us = since_us + (until_us - since_us) // QUARTER_US * QUARTER_US + QUARTER_US
     name = draw(st.sampled_from(ZONES))
     unit = draw(st.sampled_from([None, "day", "week", "month", "hour"]))
     if unit == "hour" and until_us - since_us > 3 * DAY_US:
@@ -79,7 +82,7 @@ def queries(draw: st.DrawFn) -> ReportQuery:
         timezone=name,
         series_bounds=bounds,
         group_by=unit,
-        compare=draw(st.booleans()),
+        compare=compare,
         breakdown=draw(st.sampled_from([None, "channel", "agent"])),
     )
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from analytics.rounding import apportion_tenths, percent_tenths, round_ratio
+from analytics.rounding import apportion_tenths, apportion_tenths_rows, percent_tenths, round_ratio
 
 
 @pytest.mark.parametrize(
@@ -70,3 +73,11 @@ def test_apportion_tenths(counts: dict[str, int], expected: dict[str, float]) ->
     assert mix == expected
     assert list(mix) == list(expected)  # the order is part of the contract
     assert sum(round(share * 10) for share in mix.values()) == (1000 if counts else 0)
+
+
+@given(st.lists(st.lists(st.one_of(st.integers(0, 3), st.integers(0, 10**6)), min_size=4, max_size=4), max_size=20))
+def test_apportioning_rows_at_once_equals_each_row_alone(rows: list[list[int]]) -> None:
+    keys = ["email", "telegram", "web", "widget"]  # sorted, as the report's channels are
+    grid = np.array(rows, np.int64).reshape(-1, len(keys))
+    expected = [apportion_tenths({k: n for k, n in zip(keys, row, strict=True) if n}) for row in rows]
+    assert [list(d.items()) for d in apportion_tenths_rows(grid, keys)] == [list(d.items()) for d in expected]
