@@ -271,16 +271,6 @@ class AccountView:
         """SPEC §4 for `query`: exact on the quarter-hour grid and at T."""
         return self.prepare_report(query)()
 
-    def prepare_report(self, query: ReportQuery) -> Callable[[], Report]:
-        """On the event loop: what computes the report for `query`, safe to call in another thread.
-
-        A stand-in until report-core's rewrite replaces it with an immutable snapshot: this one
-        copies the agents here but reads the live rows when called, so a report racing the fold
-        may mix changes.
-        """
-        agents = dict(self._agents)
-        return lambda: build_report(self._rows, agents, query)
-
     def agents_now(self, now_us: int) -> AgentsNow:
         """The agents live or away now, and since when (see `analytics.agents_now`)."""
         return agents_now(self._agents.values(), now_us)
