@@ -21,6 +21,7 @@ BENCHMARKS = [
     "ingest",
     "endpoint",
     "report",
+    "report_in_process",
     "noisy_neighbour",
     "wallboard",
     "recovery",

@@ -115,9 +115,9 @@ async def tenants_server(
 
 
 @asynccontextmanager
-async def bench_server(state: LiveState) -> AsyncIterator[tuple[str, str]]:
+async def bench_server(state: LiveState, limits: ReportLimits | None = None) -> AsyncIterator[tuple[str, str]]:
     """`tenants_server` for `ACCOUNT` alone: (base URL, its token)."""
-    async with tenants_server(state, [ACCOUNT]) as (base_url, tokens):
+    async with tenants_server(state, [ACCOUNT], limits) as (base_url, tokens):
         yield base_url, tokens[ACCOUNT]
 
 
