@@ -17,7 +17,19 @@ import sys
 from bench.common import kafka_broker
 from bench.summary import load_results, render
 
-BENCHMARKS = ["ingest", "endpoint", "report", "wallboard", "recovery", "memory", "http_ingest", "fold", "takeover"]
+BENCHMARKS = [
+    "ingest",
+    "endpoint",
+    "report",
+    "report_in_process",
+    "noisy_neighbour",
+    "wallboard",
+    "recovery",
+    "memory",
+    "http_ingest",
+    "fold",
+    "takeover",
+]
 
 
 def main() -> None:

@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.noisy_neighbour     # ~2 min; writes bench/results/noisy_neighbour.json
 
-One in-process worker as bench/endpoint.py builds it (the real API over a `LiveState`, served by
+One in-process worker as bench/server.py builds it (the real API over a `LiveState`, served by
 uvicorn, no Kafka; default report limits), holding two accounts: A with 60,000 conversations
 created over the 40 days before now (so 45,000 in the last 30 days) and 25 agents, B with 10,000
 over 30 days. Each round measures B's overview under wrk (its own process, `--probe-connections`):
@@ -13,7 +13,8 @@ over 30 days. Each round measures B's overview under wrk (its own process, `--pr
 * `beside_a_distinct_questions`: the same, but each request moves `since` by a millisecond
   (bench/wrk_distinct_reports.lua), so every request is a computation of its own and A runs into
   its cap: refusals (429) come back at once and count in wrk's status errors.
-Every round is recorded; the summary takes the median round. Also recorded per phase: the worker's
+Every round is recorded (`bench.common.BenchRun`); the figures are B's p99 per phase, beside alone
+(target `noisy_neighbour.ratio_to_alone`: ≤ 2). Also recorded per phase: the worker's
 CPU (this process: the server, plus this script's bookkeeping), the load generators' CPU (all wrk
 processes of the phase), and the event loop's lag (how late a 1 ms timer fires: how long something
 held the loop, or the GIL).
@@ -25,57 +26,37 @@ import argparse
 import asyncio
 import resource
 import statistics
-import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import partial
 from itertools import chain
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from prometheus_client import CollectorRegistry
-
-from analytics.facts import DEFAULT_RETENTION_US
 from analytics.periods import format_instant, zone
 from analytics.time import DAY_US, SECOND_US, WINDOW_US
 from analytics.window import Views
-from api.app import OVERVIEW_PATH, create_app
-from api.keys import ApiKey, issue_key
-from api.report import REPORT_PATH, ReportSettings
+from api.app import OVERVIEW_PATH
+from api.report import REPORT_PATH
 from api.report_pool import ReportLimits
-from bench.common import markdown_table, ratio, write_result
-from bench.endpoint import (
-    PARTITIONS,
-    AlwaysReady,
-    LocalOverviews,
-    LocalReports,
-    agent_facts,
-    served,
-    synthetic_facts,
-)
+from bench.common import BenchRun, figure, markdown_table, ratio
+from bench.endpoint import PARTITIONS, agent_facts, synthetic_facts
+from bench.server import ACCOUNT, tenants_server
 from streams.live_state import LiveState
 from streams.partitioning import partitioner
 from streams.topology import wall_clock_us
 from tests.support.wrk import run_wrk
 
-TENANT_A, TENANT_B = "bench-account", "bench-neighbour"  # A is bench.endpoint's ACCOUNT (its agents)
-TARGET_RATIO = 2.0  # B's overview p99 beside A's reports ≤ 2 × alone
-NEIGHBOURED = ("beside_a_same_question", "beside_a_distinct_questions")
+TENANT_A, TENANT_B = ACCOUNT, "bench-neighbour"  # A is bench.server's ACCOUNT (bench.endpoint's agents are its)
+NEIGHBOURED = {
+    "beside_a_same_question": "A asking one question (shared answers)",
+    "beside_a_distinct_questions": "A asking a new question each time (A's cap)",
+}
 DISTINCT_SCRIPT = Path(__file__).with_name("wrk_distinct_reports.lua")
-
-
-class Keys:
-    """`api.ports.KeyLookup` over a few keys."""
-
-    def __init__(self, keys: list[ApiKey]) -> None:
-        self._keys = {key.key_id: key for key in keys}
-
-    def get(self, key_id: str) -> ApiKey | None:
-        return self._keys.get(key_id)
 
 
 def populate(state: LiveState, a_conversations: int, b_conversations: int) -> float:
@@ -93,26 +74,6 @@ def populate(state: LiveState, a_conversations: int, b_conversations: int) -> fl
         now_us=now_us,
     )
     return time.perf_counter() - started
-
-
-@asynccontextmanager
-async def two_tenant_server(state: LiveState, threads: int) -> AsyncIterator[tuple[str, dict[str, str]]]:
-    """The real API over `state`, default report limits but `threads`: (base URL, token per tenant)."""
-    issued = {account: issue_key(account, datetime.now(UTC)) for account in (TENANT_A, TENANT_B)}
-    api = create_app(
-        overviews=LocalOverviews(state),
-        keys=Keys([key for key, _ in issued.values()]),
-        readiness=AlwaysReady(),
-        registry=CollectorRegistry(),
-        reports=(
-            LocalReports(state),
-            ReportSettings(
-                retention_us=DEFAULT_RETENTION_US, clock_us=wall_clock_us, limits=ReportLimits(threads=threads)
-            ),
-        ),
-    )
-    async with served(api) as base_url:
-        yield base_url, {account: token for account, (_, token) in issued.items()}
 
 
 class LoopLag:
@@ -212,7 +173,8 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
     # Whole seconds: the distinct questions move `since` by milliseconds from here.
     since_us = (now_us - 40 * DAY_US) // SECOND_US * SECOND_US
     query = {"since": format_instant(since_us, zone("UTC")), "group_by": "hour", "breakdown": "agent"}
-    async with two_tenant_server(state, args.report_threads) as (base_url, tokens):
+    limits = ReportLimits(threads=args.report_threads)
+    async with tenants_server(state, [TENANT_A, TENANT_B], limits) as (base_url, tokens):
         await run_wrk(base_url + OVERVIEW_PATH, token=tokens[TENANT_B], seconds=1, connections=1)  # warm-up
         rounds = []
         for n in range(args.rounds):
@@ -225,9 +187,24 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
     return {"views_build_s": round(build_s, 2), "a_query": query, "rounds": rounds}
 
 
-def _commit() -> str:
-    described = subprocess.run(["git", "describe", "--always", "--dirty"], capture_output=True, text=True, check=False)
-    return described.stdout.strip()
+def headline(rounds: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """B's overview p99 alone, and beside each of A's loads with the ratio to alone (target: ≤ 2)."""
+    alone = [measured["alone"]["b_overview"]["p99_us"] / 1000 for measured in rounds]
+    figures = [figure("tenant B's overview alone: p99", "ms", alone, higher_is_better=False, digits=2)]
+    for phase, label in NEIGHBOURED.items():
+        beside = [measured[phase]["b_overview"]["p99_us"] / 1000 for measured in rounds]
+        figures.append(
+            figure(
+                f"tenant B's overview beside {label}: p99",
+                "ms",
+                beside,
+                higher_is_better=False,
+                digits=2,
+                baseline=("B alone, same rounds", alone),
+                targets=["noisy_neighbour.ratio_to_alone"],
+            )
+        )
+    return figures
 
 
 def main() -> None:
@@ -246,9 +223,10 @@ def main() -> None:
         help="the GIL's (sys.setswitchinterval)",
     )
     args = parser.parse_args()
+    bench_run = BenchRun("noisy_neighbour")
     sys.setswitchinterval(args.switch_interval_ms / 1000)
     run = asyncio.run(bench(args))
-    rounds = run["rounds"]
+    rounds = run.pop("rounds")
 
     def median(phase: str, *path: str) -> float:
         values = []
@@ -273,43 +251,44 @@ def main() -> None:
             "generator_cores": median(phase, "generator_cores"),
         }
     result = {
-        "commit": _commit(),
-        "baseline": "tenant B's overview p99 alone, same round (median of the rounds)",
+        "baseline": "tenant B's overview p99 alone, same rounds",
         "data": {"a_conversations": args.a_conversations, "a_span_days": 40, "b_conversations": args.b_conversations},
         "wrk": {
             "seconds": args.seconds,
             "a_connections": args.connections,
             "b_connections": args.probe_connections,
             "threads": 1,
-            "rounds": args.rounds,
         },
         "worker": {"report_threads": args.report_threads, "switch_interval_ms": args.switch_interval_ms},
         "summary": summary,
-        "targets": {"ratio_to_alone": TARGET_RATIO},
         **run,
     }
-    path = write_result("noisy_neighbour", result)
+    every_phase = [
+        {"round": n, "phase": phase, **figures}
+        for n, measured in enumerate(rounds)
+        for phase, figures in measured.items()
+    ]
+    path = bench_run.write(result, rounds=every_phase, figures=headline(rounds))
     rows = []
-    for n, measured in enumerate(rounds):
-        for phase, figures in measured.items():
-            a_run = figures.get("a_reports", {})
-            rows.append(
-                [
-                    n + 1,
-                    phase,
-                    figures["b_overview"]["p99_us"],
-                    a_run.get("answered_per_s", ""),
-                    a_run.get("refused_429", ""),
-                    figures["loop_lag"]["p99_ms"],
-                    figures["loop_lag"]["max_ms"],
-                    figures["worker_cores"],
-                    figures["generator_cores"],
-                ]
-            )
+    for entry in every_phase:
+        a_run = entry.get("a_reports", {})
+        rows.append(
+            [
+                entry["round"] + 1,
+                entry["phase"],
+                entry["b_overview"]["p99_us"],
+                a_run.get("answered_per_s", ""),
+                a_run.get("refused_429", ""),
+                entry["loop_lag"]["p99_ms"],
+                entry["loop_lag"]["max_ms"],
+                entry["worker_cores"],
+                entry["generator_cores"],
+            ]
+        )
     header = ["round", "phase", "B p99 µs", "A answered/s", "A 429s", "loop lag p99 ms", "max ms", "worker cores"]
     print(markdown_table([*header, "wrk cores"], rows))
     ratios = {phase: summary[phase]["ratio_to_alone"] for phase in NEIGHBOURED}
-    print(f"B's overview p99 beside A / alone (medians): {ratios} (target ≤ {TARGET_RATIO}); written to {path}")
+    print(f"B's overview p99 beside A / alone (medians): {ratios} (target ≤ 2); written to {path}")
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.report        # ~10 min; writes bench/results/report.json
 
-The server is bench/endpoint.py's (the real API over a worker's `LiveState`, served by uvicorn in
+The server is bench/server.py's (the real API over a worker's `LiveState`, served by uvicorn in
 this process; no Kafka). The account's views are rebuilt from the same synthetic facts for 10,000
 and then 1,000,000 conversations created over the 89 days before now (all retained), with 200
 agents, each with `--status-changes-per-day` status changes over those days. Per size, under
@@ -11,20 +11,18 @@ wrk, taking turns: the constant route, the overview, and three reports —
 * `hour_30`: `group_by=hour` over the last 30 days (since a whole hour, until now);
 * `agent_30`: `breakdown=agent` over the last 30 days.
 With the overview's load (`--connections`) a report's latency includes waiting behind the others,
-so the reports are measured alone too (one connection): what one user asking for one report sees.
-Last, the overview's load again with one user asking for `day_90` reports all the while: a report
-runs on the event loop that serves every request (and, in a worker, ingests), so its time is
-the overview's worst case.
+so the reports are measured alone too (one connection): what one user asking for one report sees,
+beside the constant route alone (the floor this host puts under a one-connection p99). A
+finished answer is not reused here (`ReportLimits(reuse_us=0)`), so every report request computes
+its answer unless an identical one is in flight. Last,
+`--rounds` times, the overview's load again with one user asking for `day_90` reports all the
+while: reports run off the loop, but share the interpreter (the GIL) with it.
 
 Memory (tracemalloc, this process): the report index (`analytics.report_index.ReportIndex`, its
 columns merged) per conversation, and an agent's status history (`AgentFacts` as the views hold
 it) per status event.
 
-    .venv/bin/python -m bench.report --in-process   # a few minutes; adds "in_process" to report.json
-
-`--in-process` times `AccountView.report` itself, no HTTP: per size, the view built as above, each
-report (and `day_90` in Europe/Berlin) asked once (`first_us`: it merges what the rebuild left in
-the columns' deltas), then `--rounds` (at least 20) times in turn; p50/p99 of those rounds.
+`python -m bench.report_in_process` times the same reports without HTTP.
 """
 
 from __future__ import annotations
@@ -32,14 +30,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
-import json
-import time
 import tracemalloc
 from collections.abc import Callable
 from datetime import timedelta
 from functools import partial
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from analytics.contribution import contribution
@@ -50,18 +46,10 @@ from analytics.time import DAY_US, HOUR_US
 from analytics.window import Views
 from api.app import OVERVIEW_PATH
 from api.report import REPORT_PATH
-from api.report_params import parse_report_request
-from bench.common import RESULTS, markdown_table, ratio, write_result
-from bench.endpoint import (
-    ACCOUNT,
-    CONSTANT_PATH,
-    PARTITIONS,
-    agent_status_history,
-    bench_server,
-    measure,
-    populate,
-    synthetic_facts,
-)
+from api.report_pool import ReportLimits
+from bench.common import BenchRun, figure, markdown_table, ratio
+from bench.endpoint import PARTITIONS, agent_status_history, populate, synthetic_facts
+from bench.server import CONSTANT_PATH, bench_server, measure
 from streams.live_state import LiveState
 from streams.partitioning import partitioner
 from streams.topology import wall_clock_us
@@ -71,14 +59,12 @@ SPAN_US = 89 * DAY_US  # every conversation inside the default 90-day retention
 AGENTS = 200
 REPORTS = ("day_90", "hour_30", "agent_30")
 MIXED = "day_90"  # the report run beside the overview's load
-TARGETS = {
-    "report_p99_us": {"10000": 5_000, "1000000": 50_000},
-    "overview_p99_us": 5_000,
-    "overview_ratio_to_constant": 0.80,
-    "bytes_per_conversation": 2_000,
-}
+REPORT_TARGETS = {10_000: "report.p99_ms_10k", 1_000_000: "report.p99_ms_1m"}  # in bench.targets
+BESIDE_TARGETS = {1_000_000: "report.overview_beside_p99_ms_1m"}  # #21, in bench.targets
 UTC = ZoneInfo("UTC")
-RESULT = RESULTS / "report.json"
+# A finished answer is not reused (`api.shared_answers`; 1 s by default): each request computes its
+# report, unless an identical one is in flight — the reports' cost is what the targets bound.
+COMPUTE_EVERY_ANSWER = ReportLimits(reuse_us=0)
 
 
 def report_paths(now_us: int) -> dict[str, str]:
@@ -103,7 +89,7 @@ async def bench_http(
 ) -> dict[str, Any]:
     state = LiveState(views=Views(), partition_of=partitioner(PARTITIONS))
     runs: dict[str, Any] = {}
-    async with bench_server(state) as (base_url, token):
+    async with bench_server(state, COMPUTE_EVERY_ANSWER) as (base_url, token):
         for size in sizes:
             build_s = populate(
                 state, size, agents=AGENTS, span_us=SPAN_US, status_changes=status_changes, status_span_us=SPAN_US
@@ -112,18 +98,22 @@ async def bench_http(
             reports = report_paths(wall_clock_us())
             routes = {"constant": CONSTANT_PATH, "overview": OVERVIEW_PATH, **reports}
             loaded = await measure(base_url, token, seconds, connections, rounds, routes)
-            alone = await measure(base_url, token, seconds, 1, rounds, reports)
+            # The constant route alone too: the floor this host puts under a one-connection p99.
+            alone = await measure(base_url, token, seconds, 1, rounds, {"constant": CONSTANT_PATH, **reports})
             # One user's report at a time, while dashboards keep asking for the overview.
-            overview, report = await asyncio.gather(
-                run_wrk(base_url + OVERVIEW_PATH, token=token, seconds=seconds, connections=connections),
-                run_wrk(base_url + reports[MIXED], token=token, seconds=seconds, connections=1),
-            )
+            beside = []
+            for _ in range(rounds):
+                overview, report = await asyncio.gather(
+                    run_wrk(base_url + OVERVIEW_PATH, token=token, seconds=seconds, connections=connections),
+                    run_wrk(base_url + reports[MIXED], token=token, seconds=seconds, connections=1),
+                )
+                beside.append({"overview": overview, MIXED: report})
             runs[str(size)] = {
                 "views_build_s": round(build_s, 2),
                 "paths": reports,
                 "loaded": loaded,
                 "alone": alone,
-                "overview_beside_report": {"overview": overview, MIXED: report},
+                "overview_beside_report": beside,
             }
     return runs
 
@@ -150,7 +140,7 @@ def index_of(conversations: int, now_us: int) -> ReportIndex:
 
 
 def memory(sizes: list[int], status_events: tuple[int, int]) -> dict[str, Any]:
-    """Report rows per conversation (at each size, and the difference); status history per event."""
+    """The report index per conversation (at each size, and the difference); status history per event."""
     now_us = wall_clock_us()
     rows = {str(n): traced_bytes(partial(index_of, n, now_us)) for n in sizes}
     small, large = sizes[0], sizes[-1]
@@ -180,7 +170,8 @@ def summarise(runs: dict[str, Any]) -> dict[str, Any]:
     for size, run in runs.items():
         loaded, alone = run["loaded"], run["alone"]
         constant, overview = loaded["constant"], loaded["overview"]
-        beside = run["overview_beside_report"]["overview"]
+        by_p99 = sorted((r["overview"] for r in run["overview_beside_report"]), key=lambda r: r["p99_us"])
+        beside = by_p99[len(by_p99) // 2]  # the median round
         figures: dict[str, Any] = {
             "constant_rps": round(constant["requests_per_s"]),
             "overview_rps": round(overview["requests_per_s"]),
@@ -208,57 +199,60 @@ def summarise(runs: dict[str, Any]) -> dict[str, Any]:
     return summary
 
 
-def in_process(sizes: list[int], rounds: int, status_changes: int) -> dict[str, Any]:
-    """p50/p99 of `AccountView.report` per report and size, `rounds` rounds each (no HTTP)."""
-    results: dict[str, Any] = {}
+def every_round(runs: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every wrk run of every size: loaded, alone, and the overview beside a report (with the report's run)."""
+    rounds = []
+    for size, run in runs.items():
+        for part in ("loaded", "alone"):
+            for route in run[part].values():
+                rounds += [{"conversations": int(size), "part": part} | r for r in route.pop("rounds")]
+        for n, beside in enumerate(run["overview_beside_report"]):
+            for route, r in beside.items():
+                rounds.append(
+                    {"conversations": int(size), "part": "overview_beside_report", "round": n, "route": route} | r
+                )
+    return rounds
+
+
+def headline(rounds: list[dict[str, Any]], sizes: list[int]) -> list[dict[str, Any]]:
+    def values(size: int, part: str, route: str, field: str, scale: float = 1) -> list[float]:
+        return [r[field] / scale for r in rounds if (r["conversations"], r["part"], r["route"]) == (size, part, route)]
+
+    figures = []
     for size in sizes:
-        state = LiveState(views=Views(), partition_of=partitioner(PARTITIONS))
-        build_s = populate(
-            state, size, agents=AGENTS, span_us=SPAN_US, status_changes=status_changes, status_span_us=SPAN_US
+        figures.append(
+            figure(
+                f"overview beside the reports, {size:,} conversations",
+                "req/s",
+                values(size, "loaded", "overview", "requests_per_s"),
+                baseline=("constant route", values(size, "loaded", "constant", "requests_per_s")),
+                targets=["overview.ratio_to_constant"],
+            )
         )
-        now_us = wall_clock_us()
-        paths = report_paths(now_us)
-        paths["day_90_berlin"] = paths["day_90"] + "&timezone=Europe%2FBerlin"
-        queries = {
-            name: parse_report_request(parse_qsl(path.split("?", 1)[1]), now_us=now_us, retention_us=91 * DAY_US).query
-            for name, path in paths.items()
-        }
-        timings: dict[str, list[int]] = {name: [] for name in queries}
-        first: dict[str, int] = {}
-        for name, query in queries.items():  # the first reports after the rebuild merge the columns' deltas
-            started = time.perf_counter_ns()
-            state.report(ACCOUNT, query)
-            first[name] = (time.perf_counter_ns() - started) // 1000
-        for _ in range(rounds):
-            for name, query in queries.items():
-                started = time.perf_counter_ns()
-                state.report(ACCOUNT, query)
-                timings[name].append((time.perf_counter_ns() - started) // 1000)
-        results[str(size)] = {
-            "views_build_s": round(build_s, 2),
-            "reports": {
-                name: {
-                    "first_us": first[name],
-                    "p50_us": percentile(us, 50),
-                    "p99_us": percentile(us, 99),
-                    "rounds_us": us,
-                }
-                for name, us in timings.items()
-            },
-        }
-        print(
-            f"{size:,}: "
-            + ", ".join(
-                f"{n} p50 {r['p50_us']} p99 {r['p99_us']} µs" for n, r in results[str(size)]["reports"].items()
-            ),
-            flush=True,
+        for name in REPORTS:
+            target = REPORT_TARGETS.get(size)
+            figures.append(
+                figure(
+                    f"report {name} alone, {size:,} conversations: p99",
+                    "ms",
+                    values(size, "alone", name, "p99_us", 1000),
+                    higher_is_better=False,
+                    digits=1,
+                    baseline=("constant route alone", values(size, "alone", "constant", "p99_us", 1000)),
+                    targets=[target] if target else [],
+                )
+            )
+        figures.append(
+            figure(
+                f"overview under load beside one user asking {MIXED} reports, {size:,} conversations: p99",
+                "ms",
+                values(size, "overview_beside_report", "overview", "p99_us", 1000),
+                higher_is_better=False,
+                digits=1,
+                targets=[BESIDE_TARGETS[size]] if size in BESIDE_TARGETS else [],
+            )
         )
-    return results
-
-
-def percentile(values: list[int], p: int) -> int:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, -(-p * len(ordered) // 100) - 1)]
+    return figures
 
 
 def main() -> None:
@@ -269,17 +263,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--status-changes-per-day", type=int, default=6)
     parser.add_argument("--memory-sizes", type=int, nargs=2, default=[100_000, 1_000_000])
-    parser.add_argument("--in-process", action="store_true", help="time view.report itself (see the module doc)")
     args = parser.parse_args()
+    bench_run = BenchRun("report")
     status_changes = args.status_changes_per_day * SPAN_US // DAY_US
-    if args.in_process:
-        rounds = max(args.rounds, 20)
-        figures = {"rounds": rounds, "sizes": in_process(args.sizes, rounds, status_changes)}
-        figures["memory"] = memory(args.memory_sizes, (status_changes // 10, status_changes))
-        previous = json.loads(RESULT.read_text()) if RESULT.exists() else {}
-        kept = {k: v for k, v in previous.items() if k not in ("benchmark", "date", "machine", "versions")}
-        print(f"written to {write_result('report', {**kept, 'in_process': figures})}")
-        return
     runs = asyncio.run(bench_http(args.sizes, args.seconds, args.connections, args.rounds, status_changes))
     summary = summarise(runs)
     mem = memory(args.memory_sizes, (status_changes // 10, status_changes))
@@ -297,9 +283,9 @@ def main() -> None:
         "summary": summary,
         "memory": mem,
         "raw": runs,
-        "targets": TARGETS,
     }
-    path = write_result("report", result)
+    rounds = every_round(runs)
+    path = bench_run.write(result, rounds=rounds, figures=headline(rounds, args.sizes))
     rows = []
     for size, figures in summary.items():
         rows.append(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -25,6 +25,7 @@ from analytics.report import ReportQuery
 from api.app import OVERVIEW_PATH, create_app
 from api.keys import ApiKey, issue_key
 from api.report import ReportSettings
+from api.report_pool import ReportLimits
 from api.responses import ORJSONResponse
 from bench.feeder import Feeder, folding
 from pingback.local_kafka import free_port
@@ -48,14 +49,14 @@ class LocalOverviews:
         return self._state.overview(account_id, wall_clock_us())
 
 
-class OneKey:
-    """`api.ports.KeyLookup` holding a single key."""
+class Keys:
+    """`api.ports.KeyLookup` over a few keys."""
 
-    def __init__(self, key: ApiKey) -> None:
-        self._key = key
+    def __init__(self, keys: Sequence[ApiKey]) -> None:
+        self._keys = {key.key_id: key for key in keys}
 
     def get(self, key_id: str) -> ApiKey | None:
-        return self._key if key_id == self._key.key_id else None
+        return self._keys.get(key_id)
 
 
 class AlwaysReady:
@@ -77,16 +78,21 @@ class LocalReports:
 
 
 @asynccontextmanager
-async def bench_server(state: LiveState) -> AsyncIterator[tuple[str, str]]:
-    """The real API over `state` (overview and report routes) plus `/bench/constant`: (base URL, token)."""
-    key, token = issue_key(ACCOUNT, datetime.now(UTC))
-    reports = (LocalReports(state), ReportSettings(retention_us=DEFAULT_RETENTION_US, clock_us=wall_clock_us))
+async def tenants_server(
+    state: LiveState, accounts: Sequence[str], limits: ReportLimits | None = None
+) -> AsyncIterator[tuple[str, dict[str, str]]]:
+    """The real API over `state` for `accounts` (one key each; the report limits given, else the
+    defaults) plus `/bench/constant`: (base URL, token per account)."""
+    issued = {account: issue_key(account, datetime.now(UTC)) for account in accounts}
+    settings = ReportSettings(
+        retention_us=DEFAULT_RETENTION_US, clock_us=wall_clock_us, limits=limits or ReportLimits()
+    )
     api = create_app(
         overviews=LocalOverviews(state),
-        keys=OneKey(key),
+        keys=Keys([key for key, _ in issued.values()]),
         readiness=AlwaysReady(),
         registry=CollectorRegistry(),
-        reports=reports,
+        reports=(LocalReports(state), settings),
     )
 
     async def constant(request: Request) -> Response:
@@ -102,10 +108,17 @@ async def bench_server(state: LiveState) -> AsyncIterator[tuple[str, str]]:
     while not server.started:
         await asyncio.sleep(0.05)
     try:
-        yield f"http://127.0.0.1:{port}", token
+        yield f"http://127.0.0.1:{port}", {account: token for account, (_, token) in issued.items()}
     finally:
         server.should_exit = True
         await serving
+
+
+@asynccontextmanager
+async def bench_server(state: LiveState, limits: ReportLimits | None = None) -> AsyncIterator[tuple[str, str]]:
+    """`tenants_server` for `ACCOUNT` alone: (base URL, its token)."""
+    async with tenants_server(state, [ACCOUNT], limits) as (base_url, tokens):
+        yield base_url, tokens[ACCOUNT]
 
 
 async def wrk_rounds(
