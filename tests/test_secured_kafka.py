@@ -70,7 +70,7 @@ async def test_every_part_of_the_product_works_over_sasl_ssl(secured: LocalKafka
             )
             assert (answer.status_code, answer.json()["accepted"]) == (200, 1), answer.text
         events = decode_valid(history)
-        figures = await wait_for_figures(worker, tokens, lambda account, t: reference_overview(events, account, t))
+        await wait_for_figures(worker, tokens, lambda account, t: reference_overview(events, account, t))
     finally:
         deployment.stop_all()
 
@@ -78,9 +78,9 @@ async def test_every_part_of_the_product_works_over_sasl_ssl(secured: LocalKafka
     assert rebuilt.returncode == 0, rebuilt.stdout + rebuilt.stderr
     again = deployment.start_worker(data_dir=tmp_path / "after-rebuild")
     try:
-        assert (
-            await wait_for_figures(again, tokens, lambda account, t: reference_overview(events, account, t)) == figures
-        )
+        # The reference's figures again after the rebuild (not the same answer as before: the 30-day
+        # window has moved on meanwhile, and items near its lower edge drop out by the hour).
+        await wait_for_figures(again, tokens, lambda account, t: reference_overview(events, account, t))
     finally:
         deployment.stop_all()
 
